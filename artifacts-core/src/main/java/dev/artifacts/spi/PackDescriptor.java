@@ -1,0 +1,36 @@
+package dev.artifacts.spi;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the store records about one pack: its name, the files it consists of, and a few
+ * numbers the engine uses to order and size packs. Backends persist it as given and return it
+ * unchanged from {@link ObjectStore#listPacks()}; they never interpret it beyond {@link #files()}.
+ *
+ * @param name pack name, unique within the store for all time (the engine generates it); letters,
+ *     digits, {@code -} and {@code _} only
+ * @param source why the pack exists ({@code RECEIVE}, {@code INSERT}, {@code COMPACT}, {@code GC},
+ *     ...); the engine's label, opaque to backends
+ * @param files file extension (without dot, for example {@code pack}, {@code idx}, {@code
+ *     bitmap}) to its exact length in bytes; never empty
+ * @param objectCount number of objects in the pack
+ * @param createdMillis when the pack was written, epoch milliseconds
+ */
+public record PackDescriptor(
+    String name, String source, Map<String, Long> files, long objectCount, long createdMillis) {
+
+  public PackDescriptor {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(source, "source");
+    files = Map.copyOf(Objects.requireNonNull(files, "files"));
+    if (!name.matches("[A-Za-z0-9_-]{1,128}")) {
+      throw new IllegalArgumentException("invalid pack name: " + name);
+    }
+    for (String ext : files.keySet()) {
+      if (!ext.matches("[a-z0-9_]{1,16}")) {
+        throw new IllegalArgumentException("invalid file extension in pack " + name + ": " + ext);
+      }
+    }
+  }
+}
