@@ -11,8 +11,9 @@ import org.eclipse.jgit.lib.ObjectId;
  * is ignored.
  *
  * @param objectId the target object, null exactly when the ref is symbolic
- * @param peeledId for a ref pointing at an annotated tag, the non-tag object the tag chain ends
- *     at; null when unknown or not a tag
+ * @param peeledId a cached hint for advertisements: for a ref pointing at an annotated tag, the
+ *     non-tag object the tag chain ends at; for a ref known not to point at a tag, equal to {@code
+ *     objectId}; null when unknown. Backends store and return it as given.
  * @param symbolicTarget the ref name this ref links to (for example {@code refs/heads/main}),
  *     null exactly when the ref is not symbolic
  */
@@ -38,7 +39,10 @@ public record RefValue(ObjectId objectId, ObjectId peeledId, String symbolicTarg
     return new RefValue(Objects.requireNonNull(id, "id"), null, null);
   }
 
-  /** A ref pointing at annotated tag {@code id} that peels to {@code peeled}. */
+  /**
+   * A ref pointing at {@code id} whose peeled value is known: {@code peeled} is the object an
+   * annotated tag chain ends at, or {@code id} itself when {@code id} is not a tag.
+   */
   public static RefValue peeled(ObjectId id, ObjectId peeled) {
     return new RefValue(Objects.requireNonNull(id, "id"), peeled, null);
   }

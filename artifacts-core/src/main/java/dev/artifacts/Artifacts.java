@@ -1,0 +1,304 @@
+package dev.artifacts;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.artifacts.internal.engine.EngineRepository;
+import dev.artifacts.internal.Secrets;
+import dev.artifacts.internal.BasicTokenAuthenticator;
+import dev.artifacts.spi.RefBatchResult;
+import dev.artifacts.spi.RefChange;
+import dev.artifacts.spi.RefValue;
+import dev.artifacts.spi.RepositoryIds;
+import dev.artifacts.spi.RepositoryStore;
+import dev.artifacts.spi.Storage;
+import dev.artifacts.spi.StorageException;
+import dev.artifacts.spi.TokenRecord;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.eclipse.jgit.internal.storage.dfs.DfsBlockCache;
+import org.eclipse.jgit.internal.storage.dfs.DfsBlockCacheConfig;
+import org.eclipse.jgit.lib.Repository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry point of the library: repositories, tokens and access decisions over one {@link
+ * Storage} backend. A host builds one instance at start-up, hands it to the servlet adapter and
+ * may use it directly from Java.
+ *
+ * <p>Thread-safe. Methods that change state are atomic: a failed {@link #createRepository}
+ * leaves no repository behind. Failures of the backend surface as {@link StorageException};
+ * invalid requests as {@link ArtifactsException}.
+ */
+public final class Artifacts implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Artifacts.class);
+  private static final String DEFAULT_BRANCH = "refs/heads/main";
+
+  private final Storage storage;
+  private final PushLimits pushLimits;
+  private final byte[] adminTokenHash;
+  private final Authenticator authenticator;
+  private final LoadingCache<String, Optional<EngineRepository>> repositories;
+
+  private Artifacts(Builder b) {
+    this.storage = b.storage;
+    this.pushLimits = b.pushLimits;
+    this.adminTokenHash = b.adminToken == null ? null : Secrets.sha256(b.adminToken);
+    this.authenticator = b.authenticator != null ? b.authenticator : new BasicTokenAuthenticator(this);
+    this.repositories =
+        Caffeine.newBuilder()
+            .maximumSize(b.openRepositoryCacheSize)
+            .build(id -> storage.open(id).map(EngineRepository::open));
+  }
+
+  /** Starts building an instance over {@code storage}; the instance takes ownership of it. */
+  public static Builder builder(Storage storage) {
+    return new Builder(storage);
+  }
+
+  /**
+   * Creates an empty repository whose HEAD points at the unborn branch {@code main}, and a write
+   * token for it.
+   *
+   * @param id the id to use, or null to generate one
+   * @throws ArtifactsException {@code invalid_id} (INVALID) when the id breaks {@link
+   *     RepositoryIds}'s rule, {@code repo_exists} (CONFLICT) when it is taken
+   * @throws StorageException when the backend fails; nothing is left behind in that case
+   */
+  public CreatedRepository createRepository(String id) {
+    String repoId = id == null ? Secrets.randomId() : id;
+    if (!RepositoryIds.isValid(repoId)) {
+      throw new ArtifactsException(
+          ArtifactsException.Kind.INVALID,
+          "invalid_id",
+          "invalid repository id '" + repoId
+              + "': use 1 to 64 characters, each a letter, digit, '-' or '_'");
+    }
+    RepositoryStore store =
+        storage
+            .create(repoId)
+            .orElseThrow(
+                () ->
+                    new ArtifactsException(
+                        ArtifactsException.Kind.CONFLICT,
+                        "repo_exists",
+                        "repository '" + repoId + "' already exists"));
+    try {
+      RefBatchResult head =
+          store.refs().apply(List.of(RefChange.create("HEAD", RefValue.symbolic(DEFAULT_BRANCH))));
+      if (!head.applied()) {
+        throw new StorageException("HEAD of new repository " + repoId + " already set", null);
+      }
+      String token = issueToken(repoId, TokenScope.WRITE, null);
+      repositories.invalidate(repoId);
+      return new CreatedRepository(repoId, token);
+    } catch (RuntimeException e) {
+      try {
+        storage.delete(repoId);
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Deletes a repository, its objects, refs and tokens.
+   *
+   * @return false when there was no such repository
+   */
+  public boolean deleteRepository(String id) {
+    requireValidId(id);
+    boolean deleted = storage.delete(id);
+    repositories.invalidate(id);
+    return deleted;
+  }
+
+  /** @return repository ids in ascending order after {@code afterId} (null: from the start) */
+  public List<String> listRepositories(String afterId, int limit) {
+    return storage.list(afterId, limit);
+  }
+
+  /**
+   * Opens a repository as a JGit {@link Repository} that reads and writes the storage backend.
+   * The instance is shared and must not be closed by the caller.
+   *
+   * @return the repository, or empty when it does not exist (or the id is invalid)
+   */
+  public Optional<Repository> repository(String id) {
+    if (!RepositoryIds.isValid(id)) {
+      return Optional.empty();
+    }
+    Optional<EngineRepository> repo = repositories.get(id);
+    if (repo.isEmpty()) {
+      repositories.invalidate(id);
+    }
+    return repo.map(r -> r);
+  }
+
+  /**
+   * Issues a new token for a repository.
+   *
+   * @param ttl lifetime, or null for a token that does not expire
+   * @return the secret; only its hash is stored, so it cannot be shown again
+   * @throws ArtifactsException {@code not_found} when the repository does not exist
+   */
+  public String issueToken(String repositoryId, TokenScope scope, Duration ttl) {
+    requireValidId(repositoryId);
+    Objects.requireNonNull(scope, "scope");
+    if (storage.open(repositoryId).isEmpty()) {
+      throw notFound(repositoryId);
+    }
+    if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
+      throw new ArtifactsException(
+          ArtifactsException.Kind.INVALID, "invalid_ttl", "token lifetime must be positive");
+    }
+    String secret = Secrets.newToken();
+    long now = System.currentTimeMillis();
+    storage
+        .tokens()
+        .put(
+            new TokenRecord(
+                Secrets.sha256Hex(secret),
+                repositoryId,
+                scope.wireName(),
+                now,
+                ttl == null ? 0 : now + ttl.toMillis()));
+    return secret;
+  }
+
+  /**
+   * Checks a token secret against a repository.
+   *
+   * @return WRITE or READ for a live token of this repository, FORBIDDEN for a live token of
+   *     another repository, UNAUTHENTICATED for an unknown, revoked or expired token
+   */
+  public Access tokenAccess(String repositoryId, String secret) {
+    if (secret == null || secret.isEmpty()) {
+      return Access.UNAUTHENTICATED;
+    }
+    if (isAdminToken(secret)) {
+      return Access.WRITE;
+    }
+    Optional<TokenRecord> record = storage.tokens().find(Secrets.sha256Hex(secret));
+    if (record.isEmpty()) {
+      return Access.UNAUTHENTICATED;
+    }
+    TokenRecord t = record.get();
+    if (t.expiresMillis() != 0 && t.expiresMillis() <= System.currentTimeMillis()) {
+      return Access.UNAUTHENTICATED;
+    }
+    if (!t.repositoryId().equals(repositoryId)) {
+      return Access.FORBIDDEN;
+    }
+    return TokenScope.fromWireName(t.scope()) == TokenScope.WRITE ? Access.WRITE : Access.READ;
+  }
+
+  /** @return true when {@code secret} is the admin token (compared in constant time) */
+  public boolean isAdminToken(String secret) {
+    return adminTokenHash != null
+        && secret != null
+        && java.security.MessageDigest.isEqual(adminTokenHash, Secrets.sha256(secret));
+  }
+
+  /** @return the authenticator in force: the host's, or the built-in token authenticator */
+  public Authenticator authenticator() {
+    return authenticator;
+  }
+
+  /** @return the limits every push is checked against */
+  public PushLimits pushLimits() {
+    return pushLimits;
+  }
+
+  /** @return the storage backend */
+  public Storage storage() {
+    return storage;
+  }
+
+  /** Closes the storage backend. Never throws. */
+  @Override
+  public void close() {
+    repositories.invalidateAll();
+    try {
+      storage.close();
+    } catch (RuntimeException e) {
+      LOG.warn("closing storage failed", e);
+    }
+  }
+
+  private static void requireValidId(String id) {
+    if (!RepositoryIds.isValid(id)) {
+      throw new ArtifactsException(
+          ArtifactsException.Kind.NOT_FOUND, "not_found", "repository '" + id + "' not found");
+    }
+  }
+
+  private static ArtifactsException notFound(String id) {
+    return new ArtifactsException(
+        ArtifactsException.Kind.NOT_FOUND, "not_found", "repository '" + id + "' not found");
+  }
+
+  /** Configures an {@link Artifacts} instance. */
+  public static final class Builder {
+    private final Storage storage;
+    private PushLimits pushLimits = PushLimits.DEFAULT;
+    private String adminToken;
+    private Authenticator authenticator;
+    private long blockCacheBytes;
+    private int openRepositoryCacheSize = 10_000;
+
+    private Builder(Storage storage) {
+      this.storage = Objects.requireNonNull(storage, "storage");
+    }
+
+    /** Limits every push is checked against; default {@link PushLimits#DEFAULT}. */
+    public Builder pushLimits(PushLimits limits) {
+      this.pushLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * The admin token: it authorizes the REST administration endpoints and acts as a write token
+     * for every repository. Null (the default) disables admin access.
+     */
+    public Builder adminToken(String token) {
+      if (token != null && token.isBlank()) {
+        throw new IllegalArgumentException("admin token must not be blank");
+      }
+      this.adminToken = token;
+      return this;
+    }
+
+    /** The host's authenticator, replacing the built-in token authenticator. */
+    public Builder authenticator(Authenticator authenticator) {
+      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /**
+     * Size of JGit's pack block cache in bytes. The cache is shared by every repository in the
+     * JVM, so this reconfigures it process-wide; 0 (the default) leaves it as it is.
+     */
+    public Builder blockCacheBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("block cache size must be >= 0");
+      }
+      this.blockCacheBytes = bytes;
+      return this;
+    }
+
+    /** @return the configured instance */
+    public Artifacts build() {
+      if (blockCacheBytes > 0) {
+        DfsBlockCacheConfig config = new DfsBlockCacheConfig();
+        config.setBlockLimit(blockCacheBytes);
+        config.setBlockSize(64 * 1024);
+        DfsBlockCache.reconfigure(config);
+      }
+      return new Artifacts(this);
+    }
+  }
+}

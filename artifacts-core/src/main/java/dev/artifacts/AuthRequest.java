@@ -1,0 +1,24 @@
+package dev.artifacts;
+
+import java.util.Optional;
+
+/**
+ * What an {@link Authenticator} sees of a request, independent of the HTTP container.
+ */
+public interface AuthRequest {
+
+  /** @return the repository the request is for */
+  String repositoryId();
+
+  /** @return true when the request would change the repository (a push) */
+  boolean isWrite();
+
+  /**
+   * @param name header name, case-insensitive
+   * @return the header's first value, or empty when absent
+   */
+  Optional<String> header(String name);
+
+  /** @return the remote address of the caller, for logging and rate limits; never null */
+  String remoteAddress();
+}

@@ -1,0 +1,69 @@
+package dev.artifacts.internal.engine;
+
+import dev.artifacts.spi.RepositoryStore;
+import org.eclipse.jgit.internal.storage.dfs.DfsReaderOptions;
+import org.eclipse.jgit.internal.storage.dfs.DfsRepository;
+import org.eclipse.jgit.internal.storage.dfs.DfsRepositoryBuilder;
+import org.eclipse.jgit.internal.storage.dfs.DfsRepositoryDescription;
+import org.eclipse.jgit.lib.RefDatabase;
+import org.eclipse.jgit.lib.StoredConfig;
+
+/**
+ * A JGit repository whose objects and refs live in an SPI {@link RepositoryStore}. Thread-safe
+ * and meant to be shared: readers and inserters are created per use.
+ */
+public final class EngineRepository extends DfsRepository {
+  private final RepositoryStore store;
+  private final StoreObjDatabase objdb;
+  private final StoreRefDatabase refdb;
+
+  private EngineRepository(Builder builder, RepositoryStore store) {
+    super(builder);
+    this.store = store;
+    this.objdb = new StoreObjDatabase(this, store.objects(), builder.getReaderOptions());
+    this.refdb = new StoreRefDatabase(this, store.refs());
+    StoredConfig config = getConfig();
+    config.setBoolean("uploadpack", null, "allowfilter", true);
+    config.setBoolean("uploadpack", null, "allowrefinwant", true);
+    config.setBoolean("uploadpack", null, "allowsidebandall", true);
+    config.setBoolean("uploadpack", null, "advertisesidebandall", false);
+    config.setString("protocol", null, "version", "2");
+    config.setBoolean("receive", null, "fsckobjects", false);
+    config.setBoolean("core", null, "logallrefupdates", false);
+  }
+
+  /** Wraps {@code store} as a JGit repository. */
+  public static EngineRepository open(RepositoryStore store) {
+    Builder builder = new Builder();
+    builder.setRepositoryDescription(new DfsRepositoryDescription(store.id()));
+    builder.setReaderOptions(new DfsReaderOptions());
+    return new EngineRepository(builder, store);
+  }
+
+  /** @return the store this repository reads and writes */
+  public RepositoryStore store() {
+    return store;
+  }
+
+  @Override
+  public StoreObjDatabase getObjectDatabase() {
+    return objdb;
+  }
+
+  @Override
+  public RefDatabase getRefDatabase() {
+    return refdb;
+  }
+
+  @Override
+  public String toString() {
+    return "EngineRepository[" + store.id() + "]";
+  }
+
+  static final class Builder extends DfsRepositoryBuilder<Builder, EngineRepository> {
+    @Override
+    public EngineRepository build() {
+      throw new UnsupportedOperationException("use EngineRepository.open(store)");
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package dev.artifacts.server;
+
+import dev.artifacts.PushLimits;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How to run an {@link ArtifactsServer}.
+ *
+ * @param dataDir where the fs backend keeps its data; ignored by the mem backend
+ * @param storage {@code fs} or {@code mem}
+ * @param bind the address to listen on, for example {@code 127.0.0.1}
+ * @param port the TCP port; 0 picks a free one
+ * @param adminToken the admin token, or null to generate one
+ * @param pushLimits limits every push is checked against
+ */
+public record ServerConfig(
+    Path dataDir, String storage, String bind, int port, String adminToken, PushLimits pushLimits) {
+
+  public ServerConfig {
+    Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(bind, "bind");
+    Objects.requireNonNull(pushLimits, "pushLimits");
+    if (!storage.equals("fs") && !storage.equals("mem")) {
+      throw new IllegalArgumentException("unknown storage '" + storage + "': use fs or mem");
+    }
+    if (storage.equals("fs") && dataDir == null) {
+      throw new IllegalArgumentException("the fs storage needs a data directory");
+    }
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port out of range: " + port);
+    }
+  }
+
+  /** A configuration with the default push limits. */
+  public ServerConfig(Path dataDir, String storage, String bind, int port, String adminToken) {
+    this(dataDir, storage, bind, port, adminToken, PushLimits.DEFAULT);
+  }
+
+  /** The defaults of the command line: fs under {@code ./data}, loopback, port 8787. */
+  public static ServerConfig defaults() {
+    return new ServerConfig(Path.of("data"), "fs", "127.0.0.1", 8787, null);
+  }
+
+  public ServerConfig withPushLimits(PushLimits limits) {
+    return new ServerConfig(dataDir, storage, bind, port, adminToken, limits);
+  }
+
+  public ServerConfig withAdminToken(String token) {
+    return new ServerConfig(dataDir, storage, bind, port, token, pushLimits);
+  }
+
+  public ServerConfig withPort(int newPort) {
+    return new ServerConfig(dataDir, storage, bind, newPort, adminToken, pushLimits);
+  }
+}

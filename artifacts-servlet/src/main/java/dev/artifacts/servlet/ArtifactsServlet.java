@@ -1,0 +1,64 @@
+package dev.artifacts.servlet;
+
+import dev.artifacts.Artifacts;
+import dev.artifacts.servlet.internal.GitHttpHandler;
+import dev.artifacts.servlet.internal.HttpResponses;
+import dev.artifacts.servlet.internal.RestHandler;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Objects;
+
+/**
+ * Serves an {@link Artifacts} instance over HTTP: Git smart HTTP under {@code /git/} and the REST
+ * API under {@code /v1/}, relative to where the servlet is mounted. Mount it at {@code /*} (or
+ * {@code /prefix/*}); it uses only the Jakarta Servlet 6 API, so any compliant container (Jetty
+ * 12 ee10, Tomcat 10.1, Spring Boot 3) can host it.
+ *
+ * <ul>
+ *   <li>{@code GET /git/{id}.git/info/refs?service=git-upload-pack|git-receive-pack}
+ *   <li>{@code POST /git/{id}.git/git-upload-pack}, {@code POST /git/{id}.git/git-receive-pack}
+ *   <li>{@code GET /v1/health}, {@code POST /v1/repos}
+ * </ul>
+ *
+ * <p>Thread-safe. Requests for Git use the {@link Artifacts#authenticator()}; REST administration
+ * requires the admin token as a Bearer token.
+ */
+public class ArtifactsServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+
+  private final transient GitHttpHandler git;
+  private final transient RestHandler rest;
+
+  /**
+   * Serves {@code artifacts}; URLs handed out (clone remotes) are derived from each request's
+   * scheme, host and port.
+   */
+  public ArtifactsServlet(Artifacts artifacts) {
+    this(artifacts, null);
+  }
+
+  /**
+   * @param publicBaseUrl the externally visible URL of the servlet's mount point (for example
+   *     {@code https://git.example.com/artifacts}) used in URLs handed to clients, or null to
+   *     derive it from each request
+   */
+  public ArtifactsServlet(Artifacts artifacts, String publicBaseUrl) {
+    Objects.requireNonNull(artifacts, "artifacts");
+    this.git = new GitHttpHandler(artifacts);
+    this.rest = new RestHandler(artifacts, publicBaseUrl);
+  }
+
+  @Override
+  protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+    String path = req.getPathInfo() == null ? "/" : req.getPathInfo();
+    if (path.startsWith("/git/")) {
+      git.handle(req, resp, path.substring("/git/".length()));
+    } else if (path.startsWith("/v1/") || path.equals("/v1")) {
+      rest.handle(req, resp, path.substring("/v1".length()));
+    } else {
+      HttpResponses.jsonError(resp, 404, "not_found", "no such endpoint: " + path);
+    }
+  }
+}
