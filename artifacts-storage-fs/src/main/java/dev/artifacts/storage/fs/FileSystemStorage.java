@@ -96,6 +96,13 @@ public final class FileSystemStorage implements Storage {
     Files.createDirectories(reposDir);
     Files.createDirectories(tmpDir);
     Files.createDirectories(trashDir);
+    Files.createDirectories(dataDir.resolve("tokens"));
+    // make the top-level directories (and the data dir itself, if just created) durable before
+    // anything is published inside them
+    FsFiles.fsyncDirectory(dataDir);
+    if (dataDir.getParent() != null) {
+      FsFiles.fsyncDirectory(dataDir.getParent());
+    }
     // leftovers of creates and deletes interrupted by a crash; never visible
     FsFiles.emptyDirectoryQuietly(tmpDir);
     FsFiles.emptyDirectoryQuietly(trashDir);
