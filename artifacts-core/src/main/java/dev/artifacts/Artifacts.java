@@ -3,6 +3,8 @@ package dev.artifacts;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.artifacts.internal.engine.EngineRepository;
+import dev.artifacts.internal.engine.Maintenance;
+import dev.artifacts.internal.Failures;
 import dev.artifacts.internal.Secrets;
 import dev.artifacts.internal.BasicTokenAuthenticator;
 import dev.artifacts.spi.RefBatchResult;
@@ -41,16 +43,20 @@ public final class Artifacts implements AutoCloseable {
   private final byte[] adminTokenHash;
   private final Authenticator authenticator;
   private final LoadingCache<String, Optional<EngineRepository>> repositories;
+  private final Maintenance maintenance;
 
   private Artifacts(Builder b) {
     this.storage = b.storage;
     this.pushLimits = b.pushLimits;
     this.adminTokenHash = b.adminToken == null ? null : Secrets.sha256(b.adminToken);
     this.authenticator = b.authenticator != null ? b.authenticator : new BasicTokenAuthenticator(this);
+    this.maintenance = b.autoCompaction ? new Maintenance() : null;
+    EngineRepository.RefsChangedListener listener =
+        maintenance == null ? null : (repo, changes) -> maintenance.refsChanged(repo);
     this.repositories =
         Caffeine.newBuilder()
             .maximumSize(b.openRepositoryCacheSize)
-            .build(id -> storage.open(id).map(EngineRepository::open));
+            .build(id -> storage.open(id).map(store -> EngineRepository.open(store, listener)));
   }
 
   /** Starts building an instance over {@code storage}; the instance takes ownership of it. */
@@ -139,6 +145,27 @@ public final class Artifacts implements AutoCloseable {
   }
 
   /**
+   * Repacks a repository now, in the calling thread: objects reachable from refs go into packs
+   * with bitmaps (fast clones), unreachable ones into a garbage pack dropped after a day. Safe
+   * while pushes and clones run: packs written meanwhile are kept, and no object a ref reaches
+   * is ever dropped. Repositories are also repacked in the background as pushes accumulate
+   * packs, unless {@link Builder#autoCompaction(boolean)} turned that off.
+   *
+   * @throws ArtifactsException {@code not_found} when the repository does not exist
+   * @throws StorageException when the backend fails; the repository is unchanged then
+   */
+  public void compact(String id) {
+    EngineRepository repo =
+        (EngineRepository) repository(id).orElseThrow(() -> notFound(id));
+    try {
+      Maintenance.repack(repo);
+    } catch (java.io.IOException e) {
+      StorageException cause = Failures.storageCause(e);
+      throw cause != null ? cause : new StorageException("repack of " + id + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Issues a new token for a repository.
    *
    * @param ttl lifetime, or null for a token that does not expire
@@ -221,6 +248,9 @@ public final class Artifacts implements AutoCloseable {
   /** Closes the storage backend. Never throws. */
   @Override
   public void close() {
+    if (maintenance != null) {
+      maintenance.close();
+    }
     repositories.invalidateAll();
     try {
       storage.close();
@@ -249,6 +279,7 @@ public final class Artifacts implements AutoCloseable {
     private Authenticator authenticator;
     private long blockCacheBytes;
     private int openRepositoryCacheSize = 10_000;
+    private boolean autoCompaction = true;
 
     private Builder(Storage storage) {
       this.storage = Objects.requireNonNull(storage, "storage");
@@ -287,6 +318,15 @@ public final class Artifacts implements AutoCloseable {
         throw new IllegalArgumentException("block cache size must be >= 0");
       }
       this.blockCacheBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Whether repositories are repacked in the background once pushes have accumulated enough
+     * packs (default true). With it off, only {@link Artifacts#compact} repacks.
+     */
+    public Builder autoCompaction(boolean enabled) {
+      this.autoCompaction = enabled;
       return this;
     }
 

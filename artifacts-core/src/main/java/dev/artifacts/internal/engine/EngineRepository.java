@@ -1,25 +1,39 @@
 package dev.artifacts.internal.engine;
 
+import dev.artifacts.spi.RefChange;
 import dev.artifacts.spi.RepositoryStore;
+import java.util.List;
 import org.eclipse.jgit.internal.storage.dfs.DfsReaderOptions;
 import org.eclipse.jgit.internal.storage.dfs.DfsRepository;
 import org.eclipse.jgit.internal.storage.dfs.DfsRepositoryBuilder;
 import org.eclipse.jgit.internal.storage.dfs.DfsRepositoryDescription;
 import org.eclipse.jgit.lib.RefDatabase;
 import org.eclipse.jgit.lib.StoredConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A JGit repository whose objects and refs live in an SPI {@link RepositoryStore}. Thread-safe
  * and meant to be shared: readers and inserters are created per use.
  */
 public final class EngineRepository extends DfsRepository {
+  private static final Logger LOG = LoggerFactory.getLogger(EngineRepository.class);
+
   private final RepositoryStore store;
   private final StoreObjDatabase objdb;
   private final StoreRefDatabase refdb;
+  private final RefsChangedListener listener;
 
-  private EngineRepository(Builder builder, RepositoryStore store) {
+  /** Told after every applied ref change, whatever path caused it (push, API, rename). */
+  @FunctionalInterface
+  public interface RefsChangedListener {
+    void refsChanged(EngineRepository repository, List<RefChange> changes);
+  }
+
+  private EngineRepository(Builder builder, RepositoryStore store, RefsChangedListener listener) {
     super(builder);
     this.store = store;
+    this.listener = listener;
     this.objdb = new StoreObjDatabase(this, store.objects(), builder.getReaderOptions());
     this.refdb = new StoreRefDatabase(this, store.refs());
     StoredConfig config = getConfig();
@@ -32,17 +46,27 @@ public final class EngineRepository extends DfsRepository {
     config.setBoolean("core", null, "logallrefupdates", false);
   }
 
-  /** Wraps {@code store} as a JGit repository. */
-  public static EngineRepository open(RepositoryStore store) {
+  /** Wraps {@code store} as a JGit repository; {@code listener} may be null. */
+  public static EngineRepository open(RepositoryStore store, RefsChangedListener listener) {
     Builder builder = new Builder();
     builder.setRepositoryDescription(new DfsRepositoryDescription(store.id()));
     builder.setReaderOptions(new DfsReaderOptions());
-    return new EngineRepository(builder, store);
+    return new EngineRepository(builder, store, listener);
   }
 
   /** @return the store this repository reads and writes */
   public RepositoryStore store() {
     return store;
+  }
+
+  void refsChanged(List<RefChange> changes) {
+    if (listener != null) {
+      try {
+        listener.refsChanged(this, changes);
+      } catch (RuntimeException e) {
+        LOG.warn("ref change listener failed for {}", store.id(), e);
+      }
+    }
   }
 
   @Override

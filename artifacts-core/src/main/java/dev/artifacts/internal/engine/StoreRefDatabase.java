@@ -194,11 +194,16 @@ final class StoreRefDatabase extends RefDatabase {
   }
 
   RefBatchResult apply(List<RefChange> changes) throws IOException {
+    RefBatchResult result;
     try {
-      return store.apply(changes);
+      result = store.apply(changes);
     } catch (StorageException e) {
       throw new IOException("storage failed to update refs: " + e.getMessage(), e);
     }
+    if (result.applied()) {
+      repository.refsChanged(changes);
+    }
+    return result;
   }
 
   private Ref toRef(String name, RefValue value, int depth) throws IOException {

@@ -3,6 +3,7 @@ package dev.artifacts.servlet.internal;
 import dev.artifacts.Access;
 import dev.artifacts.Artifacts;
 import dev.artifacts.AuthRequest;
+import dev.artifacts.internal.Failures;
 import dev.artifacts.internal.git.GitService;
 import dev.artifacts.internal.git.GitService.ProtocolRequest;
 import dev.artifacts.spi.RepositoryIds;
@@ -118,7 +119,7 @@ public final class GitHttpHandler {
         upload(repo.get(), protocol, req, resp);
       }
     } catch (RuntimeException | IOException e) {
-      StorageException storage = storageCause(e);
+      StorageException storage = Failures.storageCause(e);
       if (storage != null && !resp.isCommitted()) {
         storageFailure(resp, storage);
         return;
@@ -245,15 +246,6 @@ public final class GitHttpHandler {
     resp.reset();
     resp.setHeader("Retry-After", "1");
     HttpResponses.text(resp, 503, "storage is busy, retry shortly: " + e.getMessage());
-  }
-
-  static StorageException storageCause(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof StorageException s) {
-        return s;
-      }
-    }
-    return null;
   }
 
   private static boolean isClientGone(Throwable e) {

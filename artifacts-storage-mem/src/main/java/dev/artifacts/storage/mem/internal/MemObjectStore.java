@@ -21,6 +21,16 @@ import java.util.concurrent.ConcurrentHashMap;
 final class MemObjectStore implements ObjectStore {
   private record Pack(PackDescriptor descriptor, Map<String, byte[]> files) {}
 
+  private record Retired(Pack pack, long retiredNanos) {}
+
+  /**
+   * How long a replaced pack stays readable: readers that listed it before a compaction may
+   * still be serving a clone from it.
+   */
+  static final long RETIRED_GRACE_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+
+  private volatile Map<String, Retired> retired = Map.of();
+
   private final Object commitLock = new Object();
   private volatile Map<String, Pack> visible = Map.of();
   private final ConcurrentHashMap<String, Map<String, Buffer>> pending = new ConcurrentHashMap<>();
@@ -33,6 +43,10 @@ final class MemObjectStore implements ObjectStore {
   @Override
   public Optional<ReadableFile> open(String packName, String ext) {
     Pack pack = visible.get(packName);
+    if (pack == null) {
+      Retired r = retired.get(packName);
+      pack = r == null ? null : r.pack();
+    }
     byte[] data = pack == null ? null : pack.files().get(ext);
     return data == null ? Optional.empty() : Optional.of(new ByteArrayFile(data));
   }
@@ -67,10 +81,21 @@ final class MemObjectStore implements ObjectStore {
         }
         next.put(d.name(), new Pack(d, Map.copyOf(files)));
       }
+      long now = System.nanoTime();
+      Map<String, Retired> nextRetired = new HashMap<>();
+      for (Map.Entry<String, Retired> r : retired.entrySet()) {
+        if (now - r.getValue().retiredNanos() < RETIRED_GRACE_NANOS) {
+          nextRetired.put(r.getKey(), r.getValue());
+        }
+      }
       for (String name : replaced) {
-        next.remove(name);
+        Pack gone = next.remove(name);
+        if (gone != null) {
+          nextRetired.put(name, new Retired(gone, now));
+        }
       }
       visible = Map.copyOf(next);
+      retired = Map.copyOf(nextRetired);
       for (PackDescriptor d : added) {
         pending.remove(d.name());
       }

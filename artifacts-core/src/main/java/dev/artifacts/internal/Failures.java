@@ -1,0 +1,18 @@
+package dev.artifacts.internal;
+
+import dev.artifacts.spi.StorageException;
+
+/** Finding the storage failure behind an exception JGit wrapped. */
+public final class Failures {
+  private Failures() {}
+
+  /** @return the first {@link StorageException} in the cause chain of {@code e}, or null */
+  public static StorageException storageCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StorageException s) {
+        return s;
+      }
+    }
+    return null;
+  }
+}
