@@ -91,6 +91,9 @@ public final class GitService {
         if (protocol.version() == 1) {
           pck.writeString("version 1\n");
         }
+        // Ask clients for self-contained packs: completing a thin pack on an append-only store
+        // leaves a pack header whose object count stock git rejects when it reads the fs layout.
+        adv.advertiseCapability("no-thin");
         rp.sendAdvertisedRefs(adv);
       } finally {
         rp.getRevWalk().close();
