@@ -542,12 +542,14 @@ abstract class GitEndToEndTestBase {
     Path clone = g.newDir("clone");
     g.gitOk(g.root(), "clone", "-q", repo.remote(), clone.toString());
 
-    // 150 local commits the server never saw: the fetch negotiation sends them all as haves.
+    // 150 local commits the server never saw, all newer than anything the server has: the
+    // negotiation sends them as haves in rounds of 16, 32, 64 before reaching a common commit,
+    // and git gzips any upload-pack request body over 1 KiB.
     StringBuilder stream = new StringBuilder();
     for (int i = 1; i <= 150; i++) {
       String data = "local " + i + "\n";
       stream.append("commit refs/heads/local\n")
-          .append("committer E2E <e2e@example.invalid> ").append(1_600_000_000 + i)
+          .append("committer E2E <e2e@example.invalid> ").append(4_000_000_000L + i)
           .append(" +0000\n")
           .append("data ").append(("c" + i).length()).append("\nc").append(i).append('\n');
       if (i == 1) {
@@ -712,7 +714,8 @@ abstract class GitEndToEndTestBase {
       assertThat(good.statusCode()).as("%s: %s", service, good.body()).isEqualTo(200);
       assertThat(good.headers().firstValue("Content-Type"))
           .hasValue("application/x-" + service + "-advertisement");
-      assertThat(good.body()).startsWith("001e# service=" + service + "\n");
+      String first = "# service=" + service + "\n";
+      assertThat(good.body()).startsWith(String.format("%04x", first.length() + 4) + first);
     }
   }
 
