@@ -533,6 +533,29 @@ abstract class GitEndToEndTestBase {
     assertThat(serverRefs(repo)).containsEntry("refs/heads/main", head);
   }
 
+  @Test
+  void largePushIsSentChunkedAndClonesBack() throws Exception {
+    GitE2e.Created repo = newRepo();
+    Path work = g.initRepo("large", repo.remote());
+    // 3 MiB of incompressible bytes: the pack exceeds git's 1 MiB post buffer, so the
+    // receive-pack request goes out with Transfer-Encoding: chunked.
+    byte[] data = new byte[3 * 1024 * 1024];
+    new java.util.Random(42).nextBytes(data);
+    Files.createDirectories(work.resolve("bin"));
+    Files.write(work.resolve("bin/random.bin"), data);
+    String head = g.commit(work, "large", files("small.txt", "small\n"));
+    GitE2e.Result push =
+        g.gitOkEnv(work, Map.of("GIT_TRACE_CURL", "1", "GIT_TRACE_CURL_NO_DATA", "1"),
+            "push", "origin", "main");
+    assertThat(push.stderr()).containsIgnoringCase("Transfer-Encoding: chunked");
+    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", head);
+
+    Path clone = g.newDir("clone");
+    g.gitOk(g.root(), "clone", "-q", repo.remote(), clone.toString());
+    assertThat(g.rev(clone, "HEAD")).isEqualTo(head);
+    assertThat(Files.readAllBytes(clone.resolve("bin/random.bin"))).isEqualTo(data);
+  }
+
   // ------------------------------------------------------------------ gzip
 
   @Test
