@@ -8,6 +8,8 @@ import static dev.artifacts.server.GitE2e.pkt;
 import static dev.artifacts.server.GitE2e.readFile;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.artifacts.PushLimits;
+import dev.artifacts.TokenScope;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -791,6 +793,111 @@ abstract class GitEndToEndTestBase {
             .header("Authorization", basicAuth("x", repo.token()))
             .timeout(Duration.ofSeconds(30)).build());
     assertThat(junk.statusCode()).as(junk.body()).isBetween(400, 499);
+  }
+
+  @Test
+  void readTokenClonesButCannotPush() {
+    GitE2e.Created repo = newRepo();
+    Path work = pushedWorkdir(repo, files("a.txt", "a\n"));
+    String before = g.rev(work, "HEAD");
+    String readToken = server.artifacts().issueToken(repo.id(), TokenScope.READ, null);
+    String readRemote = GitE2e.remoteUrl(server.baseUrl(), repo.id(), readToken);
+
+    Path clone = g.newDir("reader");
+    g.gitOk(g.root(), "clone", readRemote, clone.toString());
+    assertThat(g.rev(clone, "HEAD")).isEqualTo(before);
+    assertFiles(clone, files("a.txt", "a\n"));
+
+    g.commit(clone, "reader commit", files("a.txt", "by reader\n"));
+    GitE2e.Result push = g.gitFails(clone, "-c", "credential.helper=", "push", "origin", "main");
+    assertThat(push.stderr()).contains("403");
+    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before);
+
+    HttpResponse<String> adv =
+        GitE2e.send(HttpRequest.newBuilder(URI.create(GitE2e.anonymousUrl(server.baseUrl(),
+                repo.id()) + "/info/refs?service=git-receive-pack"))
+            .header("Authorization", basicAuth("x", readToken))
+            .timeout(Duration.ofSeconds(30)).build());
+    assertThat(adv.statusCode()).as(adv.body()).isEqualTo(403);
+    HttpResponse<byte[]> post =
+        GitE2e.sendBytes(HttpRequest.newBuilder(URI.create(GitE2e.anonymousUrl(server.baseUrl(),
+                repo.id()) + "/git-receive-pack"))
+            .header("Authorization", basicAuth("x", readToken))
+            .header("Content-Type", "application/x-git-receive-pack-request")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(concat(
+                pkt(before + " " + ZERO_ID + " refs/heads/main\0report-status delete-refs"),
+                FLUSH)))
+            .timeout(Duration.ofSeconds(30)).build());
+    assertThat(post.statusCode()).isEqualTo(403);
+    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before);
+  }
+
+  // ------------------------------------------------------------------ limits
+
+  /** Replaces this test's server by one with the given push limits (same storage, fresh data). */
+  protected void restartWithLimits(PushLimits limits) throws Exception {
+    server.close();
+    server = null;
+    Path data = tmp.resolve("data-limited");
+    Files.createDirectories(data);
+    server = ArtifactsServer.start(config(data, null).withPushLimits(limits));
+  }
+
+  private static byte[] randomBytes(int n, long seed) {
+    byte[] b = new byte[n];
+    new java.util.Random(seed).nextBytes(b);
+    return b;
+  }
+
+  /** stderr names the limit (10000 bytes) and says why. */
+  private static void assertNamesLimit(GitE2e.Result r) {
+    assertThat(r.stderr()).as(r.describe())
+        .containsAnyOf("10000", "10,000", "10 000", "9.8 KiB", "9.77 KiB", "10 kB", "10 KB");
+    assertThat(r.stderr().toLowerCase(java.util.Locale.ROOT)).as(r.describe())
+        .containsAnyOf("limit", "too large", "exceed", "maximum");
+  }
+
+  @Test
+  void pushOfObjectOverMaxObjectSizeIsRefusedAndMovesNothing() throws Exception {
+    restartWithLimits(new PushLimits(0, 10_000));
+    GitE2e.Created repo = newRepo();
+    Path work = pushedWorkdir(repo, files("a.txt", "small enough\n"));
+    String before = g.rev(work, "HEAD");
+
+    Files.write(work.resolve("big.bin"), randomBytes(50_000, 7));
+    g.commit(work, "too big", files());
+    GitE2e.Result r = g.gitFails(work, "push", "origin", "main");
+    assertNamesLimit(r);
+    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before).hasSize(1);
+
+    // Also refused on a new branch; the server still takes objects under the limit.
+    g.gitFails(work, "push", "origin", "main:refs/heads/other");
+    assertThat(serverRefs(repo)).doesNotContainKey("refs/heads/other");
+    g.gitOk(work, "reset", "-q", "--hard", before);
+    String ok = g.commit(work, "fits", files("b.bin", GitE2e.text("fits", 9_000)));
+    g.gitOk(work, "push", "-q", "origin", "main");
+    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", ok);
+  }
+
+  @Test
+  void pushOverMaxPackSizeIsRefusedAndMovesNothing() throws Exception {
+    restartWithLimits(new PushLimits(10_000, 0));
+    GitE2e.Created repo = newRepo();
+    Path work = pushedWorkdir(repo, files("a.txt", "small enough\n"));
+    String before = g.rev(work, "HEAD");
+
+    // Several objects, each small, that together pack to well over 10000 bytes.
+    for (int i = 0; i < 10; i++) {
+      try {
+        Files.write(work.resolve("part" + i + ".bin"), randomBytes(3_000, i));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    g.commit(work, "too big in total", files());
+    GitE2e.Result r = g.gitFails(work, "push", "origin", "main");
+    assertNamesLimit(r);
+    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before).hasSize(1);
   }
 
   // ------------------------------------------------------------------ raw receive-pack
