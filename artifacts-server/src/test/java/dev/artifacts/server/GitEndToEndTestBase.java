@@ -774,9 +774,18 @@ abstract class GitEndToEndTestBase {
     GitE2e.Result r =
         g.gitFails(g.root(), "-c", "credential.helper=", "clone", unknown,
             g.newDir("unknown").toString());
-    assertThat(r.stderr()).containsAnyOf("not found", "Authentication failed")
+    // Another repository's token: refused with 403 whether or not the id exists, so the answer
+    // does not reveal which ids exist.
+    assertThat(r.stderr()).contains("do not grant access")
         .doesNotContain("500")
         .doesNotContain("Internal Server Error");
+
+    // The admin token may see every repository, so it learns that this one does not exist.
+    GitE2e.Result asAdmin =
+        g.gitFails(g.root(), "-c", "credential.helper=", "clone",
+            GitE2e.remoteUrl(server.baseUrl(), "no-such-repo-" + System.nanoTime(), server.adminToken()),
+            g.newDir("unknown-admin").toString());
+    assertThat(asAdmin.stderr()).contains("not found").doesNotContain("500");
 
     HttpResponse<String> raw =
         GitE2e.send(HttpRequest.newBuilder(
@@ -868,7 +877,8 @@ abstract class GitEndToEndTestBase {
     g.commit(work, "too big", files());
     GitE2e.Result r = g.gitFails(work, "push", "origin", "main");
     assertNamesLimit(r);
-    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before).hasSize(1);
+    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before)
+        .containsOnlyKeys("HEAD", "refs/heads/main");
 
     // Also refused on a new branch; the server still takes objects under the limit.
     g.gitFails(work, "push", "origin", "main:refs/heads/other");
@@ -897,7 +907,8 @@ abstract class GitEndToEndTestBase {
     g.commit(work, "too big in total", files());
     GitE2e.Result r = g.gitFails(work, "push", "origin", "main");
     assertNamesLimit(r);
-    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before).hasSize(1);
+    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before)
+        .containsOnlyKeys("HEAD", "refs/heads/main");
   }
 
   // ------------------------------------------------------------------ raw receive-pack

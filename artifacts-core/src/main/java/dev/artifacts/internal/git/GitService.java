@@ -77,6 +77,11 @@ public final class GitService {
             if (protocol.version() == 1) {
               pck.writeString("version 1\n");
             }
+            // JGit parses these in v0/v1 requests but does not advertise them; deepen-relative
+            // is served by rewriting the request (DeepenRelative).
+            adv.advertiseCapability("deepen-since");
+            adv.advertiseCapability("deepen-not");
+            adv.advertiseCapability("deepen-relative");
             up.sendAdvertisedRefs(adv, null);
           }
         } finally {
@@ -106,7 +111,7 @@ public final class GitService {
   public void upload(Repository repo, ProtocolRequest protocol, InputStream in, OutputStream out)
       throws IOException {
     try (UploadPack up = newUploadPack(repo, protocol)) {
-      up.uploadWithExceptionPropagation(in, out, null);
+      up.uploadWithExceptionPropagation(DeepenRelative.rewrite(repo, in), out, null);
     }
   }
 
@@ -122,7 +127,7 @@ public final class GitService {
     UploadPack up = new UploadPack(repo);
     up.setBiDirectionalPipe(false);
     up.setExtraParameters(protocol.parameters());
-    up.setRequestPolicy(UploadPack.RequestPolicy.REACHABLE_COMMIT);
+    up.setRequestValidator(new ReachableObjectValidator());
     return up;
   }
 
