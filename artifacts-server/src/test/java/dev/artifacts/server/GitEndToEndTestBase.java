@@ -292,6 +292,29 @@ abstract class GitEndToEndTestBase {
 
   @ParameterizedTest(name = "protocol v{0}")
   @ValueSource(ints = {0, 2})
+  void shallowCloneThenFetchDepthAndUnshallow(int version) {
+    GitE2e.Created repo = newRepo();
+    List<String> ids = pushDatedHistory(repo);
+    String pv = "protocol.version=" + version;
+
+    Path clone = g.newDir("depth");
+    g.gitOk(g.root(), "-c", pv, "clone", "--depth", "2", repo.remote(), clone.toString());
+    assertThat(g.gitOk(clone, "rev-list", "--count", "HEAD").out()).isEqualTo("2");
+    assertThat(readFile(clone.resolve(".git/shallow")).strip()).isEqualTo(ids.get(4));
+
+    g.gitOk(clone, "-c", pv, "fetch", "--depth=4");
+    assertThat(g.gitOk(clone, "rev-list", "--count", "HEAD").out()).isEqualTo("4");
+    assertThat(readFile(clone.resolve(".git/shallow")).strip()).isEqualTo(ids.get(2));
+
+    g.gitOk(clone, "-c", pv, "fetch", "--unshallow");
+    assertThat(g.gitOk(clone, "rev-list", "--count", "HEAD").out()).isEqualTo("6");
+    assertThat(Files.exists(clone.resolve(".git/shallow"))).isFalse();
+    assertThat(g.rev(clone, "HEAD~5")).isEqualTo(ids.get(0));
+    g.gitOk(clone, "fsck", "--full");
+  }
+
+  @ParameterizedTest(name = "protocol v{0}")
+  @ValueSource(ints = {0, 2})
   void shallowSinceThenDeepen(int version) {
     GitE2e.Created repo = newRepo();
     List<String> ids = pushDatedHistory(repo);
