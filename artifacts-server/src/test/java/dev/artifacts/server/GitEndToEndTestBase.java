@@ -292,6 +292,29 @@ abstract class GitEndToEndTestBase {
 
   @ParameterizedTest(name = "protocol v{0}")
   @ValueSource(ints = {0, 2})
+  void shallowCloneThenFetchDepthAndUnshallow(int version) {
+    GitE2e.Created repo = newRepo();
+    List<String> ids = pushDatedHistory(repo);
+    String pv = "protocol.version=" + version;
+
+    Path clone = g.newDir("depth");
+    g.gitOk(g.root(), "-c", pv, "clone", "--depth", "2", repo.remote(), clone.toString());
+    assertThat(g.gitOk(clone, "rev-list", "--count", "HEAD").out()).isEqualTo("2");
+    assertThat(readFile(clone.resolve(".git/shallow")).strip()).isEqualTo(ids.get(4));
+
+    g.gitOk(clone, "-c", pv, "fetch", "--depth=4");
+    assertThat(g.gitOk(clone, "rev-list", "--count", "HEAD").out()).isEqualTo("4");
+    assertThat(readFile(clone.resolve(".git/shallow")).strip()).isEqualTo(ids.get(2));
+
+    g.gitOk(clone, "-c", pv, "fetch", "--unshallow");
+    assertThat(g.gitOk(clone, "rev-list", "--count", "HEAD").out()).isEqualTo("6");
+    assertThat(Files.exists(clone.resolve(".git/shallow"))).isFalse();
+    assertThat(g.rev(clone, "HEAD~5")).isEqualTo(ids.get(0));
+    g.gitOk(clone, "fsck", "--full");
+  }
+
+  @ParameterizedTest(name = "protocol v{0}")
+  @ValueSource(ints = {0, 2})
   void shallowSinceThenDeepen(int version) {
     GitE2e.Created repo = newRepo();
     List<String> ids = pushDatedHistory(repo);
@@ -769,23 +792,25 @@ abstract class GitEndToEndTestBase {
   @Test
   void cloneOfUnknownRepositoryGivesCleanError() {
     GitE2e.Created repo = newRepo();
-    String unknown = GitE2e.remoteUrl(server.baseUrl(), "no-such-repo-" + System.nanoTime(),
-        repo.token());
+    String missingId = "no-such-repo-" + System.nanoTime();
+    // With another repository's token: refused (404 or 403) with a message from the server.
+    String unknown = GitE2e.remoteUrl(server.baseUrl(), missingId, repo.token());
     GitE2e.Result r =
         g.gitFails(g.root(), "-c", "credential.helper=", "clone", unknown,
             g.newDir("unknown").toString());
     // Another repository's token: refused with 403 whether or not the id exists, so the answer
     // does not reveal which ids exist.
-    assertThat(r.stderr()).contains("do not grant access")
-        .doesNotContain("500")
+    assertThat(r.stderr()).as(r.describe())
+        .contains("do not grant access")
+        .doesNotContain("error: 500")
         .doesNotContain("Internal Server Error");
 
-    // The admin token may see every repository, so it learns that this one does not exist.
-    GitE2e.Result asAdmin =
-        g.gitFails(g.root(), "-c", "credential.helper=", "clone",
-            GitE2e.remoteUrl(server.baseUrl(), "no-such-repo-" + System.nanoTime(), server.adminToken()),
+    // With the admin token, which may read any repository: plainly "not found".
+    String asAdmin = GitE2e.remoteUrl(server.baseUrl(), missingId, server.adminToken());
+    GitE2e.Result r2 =
+        g.gitFails(g.root(), "-c", "credential.helper=", "clone", asAdmin,
             g.newDir("unknown-admin").toString());
-    assertThat(asAdmin.stderr()).contains("not found").doesNotContain("500");
+    assertThat(r2.stderr()).as(r2.describe()).contains("not found").doesNotContain("500");
 
     HttpResponse<String> raw =
         GitE2e.send(HttpRequest.newBuilder(
@@ -872,13 +897,13 @@ abstract class GitEndToEndTestBase {
     GitE2e.Created repo = newRepo();
     Path work = pushedWorkdir(repo, files("a.txt", "small enough\n"));
     String before = g.rev(work, "HEAD");
+    Map<String, String> refsBefore = serverRefs(repo);
 
     Files.write(work.resolve("big.bin"), randomBytes(50_000, 7));
     g.commit(work, "too big", files());
     GitE2e.Result r = g.gitFails(work, "push", "origin", "main");
     assertNamesLimit(r);
-    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before)
-        .containsOnlyKeys("HEAD", "refs/heads/main");
+    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before).isEqualTo(refsBefore);
 
     // Also refused on a new branch; the server still takes objects under the limit.
     g.gitFails(work, "push", "origin", "main:refs/heads/other");
@@ -895,6 +920,7 @@ abstract class GitEndToEndTestBase {
     GitE2e.Created repo = newRepo();
     Path work = pushedWorkdir(repo, files("a.txt", "small enough\n"));
     String before = g.rev(work, "HEAD");
+    Map<String, String> refsBefore = serverRefs(repo);
 
     // Several objects, each small, that together pack to well over 10000 bytes.
     for (int i = 0; i < 10; i++) {
@@ -907,8 +933,7 @@ abstract class GitEndToEndTestBase {
     g.commit(work, "too big in total", files());
     GitE2e.Result r = g.gitFails(work, "push", "origin", "main");
     assertNamesLimit(r);
-    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before)
-        .containsOnlyKeys("HEAD", "refs/heads/main");
+    assertThat(serverRefs(repo)).containsEntry("refs/heads/main", before).isEqualTo(refsBefore);
   }
 
   // ------------------------------------------------------------------ raw receive-pack
