@@ -37,13 +37,35 @@ public interface Storage extends AutoCloseable {
   List<String> list(String afterId, int limit);
 
   /**
-   * Deletes a repository with its objects, refs and tokens. Once this returns the id is free and
-   * {@link #open} returns empty; readers that already hold the {@link RepositoryStore} may fail.
+   * Creates a fork of {@code parentId}, atomically: the fork starts with a copy of the parent's
+   * refs (including {@code HEAD}) taken at one instant, owns no packs, and records the parent so
+   * the engine reads objects it lacks from the parent (and its ancestors). Nothing is copied but
+   * the refs, so the cost does not grow with the size of the parent. Later changes to either
+   * side never show in the other. A failed fork leaves nothing behind.
    *
-   * @return false when there was no such repository
+   * @param readOnly stored with the fork; the engine refuses every write to a read-only repository
+   * @return the fork, or empty when a repository with id {@code childId} already exists
+   * @throws IllegalArgumentException when {@code parentId} does not exist (or an id is invalid)
    * @throws StorageException on backend failure
    */
-  boolean delete(String id);
+  Optional<RepositoryStore> fork(String parentId, String childId, boolean readOnly);
+
+  /**
+   * @return ids of the direct forks of {@code id}, ascending; empty when it has none or does not
+   *     exist
+   * @throws StorageException on backend failure
+   */
+  List<String> forks(String id);
+
+  /**
+   * Deletes a repository with its objects, refs and tokens, unless forks of it exist (they read
+   * its packs). Once this returns {@link DeleteResult#DELETED} the id is free and {@link #open}
+   * returns empty; readers that already hold the {@link RepositoryStore} may fail. A crash during
+   * delete never leaves a half-deleted repository visible.
+   *
+   * @throws StorageException on backend failure
+   */
+  DeleteResult delete(String id);
 
   /** @return the token records; the same instance on every call */
   TokenStore tokens();
