@@ -7,6 +7,7 @@ import dev.artifacts.internal.engine.Maintenance;
 import dev.artifacts.internal.Failures;
 import dev.artifacts.internal.Secrets;
 import dev.artifacts.internal.BasicTokenAuthenticator;
+import dev.artifacts.spi.DeleteResult;
 import dev.artifacts.spi.RefBatchResult;
 import dev.artifacts.spi.RefChange;
 import dev.artifacts.spi.RefValue;
@@ -16,6 +17,7 @@ import dev.artifacts.spi.Storage;
 import dev.artifacts.spi.StorageException;
 import dev.artifacts.spi.TokenRecord;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -50,13 +52,14 @@ public final class Artifacts implements AutoCloseable {
     this.pushLimits = b.pushLimits;
     this.adminTokenHash = b.adminToken == null ? null : Secrets.sha256(b.adminToken);
     this.authenticator = b.authenticator != null ? b.authenticator : new BasicTokenAuthenticator(this);
-    this.maintenance = b.autoCompaction ? new Maintenance() : null;
+    this.maintenance =
+        b.autoCompaction ? new Maintenance(id -> !storage.forks(id).isEmpty()) : null;
     EngineRepository.RefsChangedListener listener =
         maintenance == null ? null : (repo, changes) -> maintenance.refsChanged(repo);
     this.repositories =
         Caffeine.newBuilder()
             .maximumSize(b.openRepositoryCacheSize)
-            .build(id -> storage.open(id).map(store -> EngineRepository.open(store, listener)));
+            .build(id -> storage.open(id).map(store -> EngineRepository.open(store, ancestors(store), listener)));
   }
 
   /** Starts building an instance over {@code storage}; the instance takes ownership of it. */
@@ -76,21 +79,9 @@ public final class Artifacts implements AutoCloseable {
   public CreatedRepository createRepository(String id) {
     String repoId = id == null ? Secrets.randomId() : id;
     if (!RepositoryIds.isValid(repoId)) {
-      throw new ArtifactsException(
-          ArtifactsException.Kind.INVALID,
-          "invalid_id",
-          "invalid repository id '" + repoId
-              + "': use 1 to 64 characters, each a letter, digit, '-' or '_'");
+      throw invalidId(repoId);
     }
-    RepositoryStore store =
-        storage
-            .create(repoId)
-            .orElseThrow(
-                () ->
-                    new ArtifactsException(
-                        ArtifactsException.Kind.CONFLICT,
-                        "repo_exists",
-                        "repository '" + repoId + "' already exists"));
+    RepositoryStore store = storage.create(repoId).orElseThrow(() -> exists(repoId));
     try {
       RefBatchResult head =
           store.refs().apply(List.of(RefChange.create("HEAD", RefValue.symbolic(DEFAULT_BRANCH))));
@@ -111,15 +102,77 @@ public final class Artifacts implements AutoCloseable {
   }
 
   /**
-   * Deletes a repository, its objects, refs and tokens.
+   * Forks a repository: the fork starts with the parent's refs and HEAD and shares its objects
+   * without copying them, so it costs a few hundred bytes whatever the parent's size. Pushes to
+   * either side never change the other.
+   *
+   * @param childId the fork's id, or null to generate one
+   * @param readOnly stored with the fork and enforced on every write path, whatever token is
+   *     presented
+   * @return the fork with a new token: write-scoped, or read-scoped for a read-only fork
+   * @throws ArtifactsException {@code not_found} when the parent does not exist, {@code
+   *     invalid_id} or {@code repo_exists} for a bad or taken child id
+   */
+  public CreatedRepository fork(String parentId, String childId, boolean readOnly) {
+    requireValidId(parentId);
+    String id = childId == null ? Secrets.randomId() : childId;
+    if (!RepositoryIds.isValid(id)) {
+      throw invalidId(id);
+    }
+    Optional<RepositoryStore> fork;
+    try {
+      fork = storage.fork(parentId, id, readOnly);
+    } catch (IllegalArgumentException e) {
+      throw notFound(parentId);
+    }
+    if (fork.isEmpty()) {
+      throw exists(id);
+    }
+    try {
+      String token = issueToken(id, readOnly ? TokenScope.READ : TokenScope.WRITE, null);
+      repositories.invalidate(id);
+      return new CreatedRepository(id, token);
+    } catch (RuntimeException e) {
+      try {
+        storage.delete(id);
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Deletes a repository, its objects, refs and tokens. A repository with forks is refused
+   * unless {@code cascade}, which deletes the whole subtree of forks, deepest first.
    *
    * @return false when there was no such repository
+   * @throws ArtifactsException {@code fork_dependency} (CONFLICT) naming the forks, when the
+   *     repository has forks and {@code cascade} is false
    */
-  public boolean deleteRepository(String id) {
+  public boolean deleteRepository(String id, boolean cascade) {
     requireValidId(id);
-    boolean deleted = storage.delete(id);
+    if (cascade) {
+      for (String child : storage.forks(id)) {
+        deleteRepository(child, true);
+      }
+    }
+    DeleteResult result = storage.delete(id);
     repositories.invalidate(id);
-    return deleted;
+    if (result == DeleteResult.HAS_FORKS) {
+      List<String> forks = storage.forks(id);
+      throw new ArtifactsException(
+          ArtifactsException.Kind.CONFLICT,
+          "fork_dependency",
+          "repository '" + id + "' has forks " + forks
+              + "; delete them first or delete with cascade");
+    }
+    return result == DeleteResult.DELETED;
+  }
+
+  /** Same as {@link #deleteRepository(String, boolean)} without cascade. */
+  public boolean deleteRepository(String id) {
+    return deleteRepository(id, false);
   }
 
   /** @return repository ids in ascending order after {@code afterId} (null: from the start) */
@@ -158,7 +211,7 @@ public final class Artifacts implements AutoCloseable {
     EngineRepository repo =
         (EngineRepository) repository(id).orElseThrow(() -> notFound(id));
     try {
-      Maintenance.repack(repo);
+      Maintenance.repack(repo, !storage.forks(id).isEmpty());
     } catch (java.io.IOException e) {
       StorageException cause = Failures.storageCause(e);
       throw cause != null ? cause : new StorageException("repack of " + id + " failed: " + e.getMessage(), e);
@@ -207,7 +260,7 @@ public final class Artifacts implements AutoCloseable {
       return Access.UNAUTHENTICATED;
     }
     if (isAdminToken(secret)) {
-      return Access.WRITE;
+      return isReadOnly(repositoryId) ? Access.READ : Access.WRITE;
     }
     Optional<TokenRecord> record = storage.tokens().find(Secrets.sha256Hex(secret));
     if (record.isEmpty()) {
@@ -220,7 +273,16 @@ public final class Artifacts implements AutoCloseable {
     if (!t.repositoryId().equals(repositoryId)) {
       return Access.FORBIDDEN;
     }
-    return TokenScope.fromWireName(t.scope()) == TokenScope.WRITE ? Access.WRITE : Access.READ;
+    if (TokenScope.fromWireName(t.scope()) != TokenScope.WRITE) {
+      return Access.READ;
+    }
+    return isReadOnly(repositoryId) ? Access.READ : Access.WRITE;
+  }
+
+  /** @return true when the repository exists and was created read-only */
+  public boolean isReadOnly(String repositoryId) {
+    return RepositoryIds.isValid(repositoryId)
+        && storage.open(repositoryId).map(RepositoryStore::readOnly).orElse(false);
   }
 
   /** @return true when {@code secret} is the admin token (compared in constant time) */
@@ -264,6 +326,37 @@ public final class Artifacts implements AutoCloseable {
       throw new ArtifactsException(
           ArtifactsException.Kind.NOT_FOUND, "not_found", "repository '" + id + "' not found");
     }
+  }
+
+  private static ArtifactsException invalidId(String id) {
+    return new ArtifactsException(
+        ArtifactsException.Kind.INVALID,
+        "invalid_id",
+        "invalid repository id '" + id + "': use 1 to 64 characters, each a letter, digit, '-' or '_'");
+  }
+
+  private static ArtifactsException exists(String id) {
+    return new ArtifactsException(
+        ArtifactsException.Kind.CONFLICT, "repo_exists", "repository '" + id + "' already exists");
+  }
+
+  /** The parent, grandparent, ... of a fork, nearest first. */
+  private List<RepositoryStore> ancestors(RepositoryStore store) {
+    List<RepositoryStore> chain = new ArrayList<>();
+    Optional<String> parent = store.parentId();
+    while (parent.isPresent()) {
+      String parentId = parent.get();
+      RepositoryStore p =
+          storage
+              .open(parentId)
+              .orElseThrow(
+                  () ->
+                      new StorageException(
+                          "repository " + store.id() + " is a fork of missing repository " + parentId, null));
+      chain.add(p);
+      parent = p.parentId();
+    }
+    return chain;
   }
 
   private static ArtifactsException notFound(String id) {

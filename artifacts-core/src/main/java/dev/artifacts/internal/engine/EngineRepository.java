@@ -2,7 +2,10 @@ package dev.artifacts.internal.engine;
 
 import dev.artifacts.spi.RefChange;
 import dev.artifacts.spi.RepositoryStore;
+import dev.artifacts.spi.ObjectStore;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.eclipse.jgit.internal.storage.dfs.DfsReaderOptions;
 import org.eclipse.jgit.internal.storage.dfs.DfsRepository;
 import org.eclipse.jgit.internal.storage.dfs.DfsRepositoryBuilder;
@@ -30,11 +33,21 @@ public final class EngineRepository extends DfsRepository {
     void refsChanged(EngineRepository repository, List<RefChange> changes);
   }
 
-  private EngineRepository(Builder builder, RepositoryStore store, RefsChangedListener listener) {
+  private EngineRepository(
+      Builder builder,
+      RepositoryStore store,
+      List<RepositoryStore> ancestors,
+      RefsChangedListener listener) {
     super(builder);
     this.store = store;
     this.listener = listener;
-    this.objdb = new StoreObjDatabase(this, store.objects(), builder.getReaderOptions());
+    Map<String, ObjectStore> ancestorObjects = new LinkedHashMap<>();
+    for (RepositoryStore a : ancestors) {
+      ancestorObjects.put(a.id(), a.objects());
+    }
+    this.objdb =
+        new StoreObjDatabase(
+            this, store.objects(), store.readOnly(), ancestorObjects, builder.getReaderOptions());
     this.refdb = new StoreRefDatabase(this, store.refs());
     StoredConfig config = getConfig();
     config.setBoolean("uploadpack", null, "allowfilter", true);
@@ -46,12 +59,24 @@ public final class EngineRepository extends DfsRepository {
     config.setBoolean("core", null, "logallrefupdates", false);
   }
 
-  /** Wraps {@code store} as a JGit repository; {@code listener} may be null. */
-  public static EngineRepository open(RepositoryStore store, RefsChangedListener listener) {
+  /**
+   * Wraps {@code store} as a JGit repository.
+   *
+   * @param ancestors for a fork, its parent, grandparent, ... (nearest first), whose packs it
+   *     reads; empty for an original
+   * @param listener told about every applied ref change; may be null
+   */
+  public static EngineRepository open(
+      RepositoryStore store, List<RepositoryStore> ancestors, RefsChangedListener listener) {
     Builder builder = new Builder();
     builder.setRepositoryDescription(new DfsRepositoryDescription(store.id()));
     builder.setReaderOptions(new DfsReaderOptions());
-    return new EngineRepository(builder, store, listener);
+    return new EngineRepository(builder, store, ancestors, listener);
+  }
+
+  /** @return true for a fork */
+  public boolean isFork() {
+    return store.parentId().isPresent();
   }
 
   /** @return the store this repository reads and writes */

@@ -1,13 +1,17 @@
 package dev.artifacts.internal.engine;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.internal.storage.dfs.DfsGarbageCollector;
+import org.eclipse.jgit.internal.storage.dfs.DfsPackCompactor;
 import org.eclipse.jgit.internal.storage.dfs.DfsObjDatabase.PackSource;
 import org.eclipse.jgit.internal.storage.dfs.DfsPackDescription;
 import org.eclipse.jgit.internal.storage.dfs.DfsPackFile;
@@ -33,8 +37,11 @@ public final class Maintenance implements AutoCloseable {
 
   private final ExecutorService executor;
   private final Set<String> queued = ConcurrentHashMap.newKeySet();
+  private final Predicate<String> hasForks;
 
-  public Maintenance() {
+  /** @param hasForks tells whether a repository has forks, which read its packs */
+  public Maintenance(Predicate<String> hasForks) {
+    this.hasForks = hasForks;
     this.executor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -64,7 +71,7 @@ public final class Maintenance implements AutoCloseable {
         executor.execute(
             () -> {
               try {
-                repack(repo);
+                repack(repo, hasForks.test(id));
               } catch (IOException | RuntimeException e) {
                 LOG.warn("background repack of {} failed", id, e);
               } finally {
@@ -78,9 +85,15 @@ public final class Maintenance implements AutoCloseable {
   }
 
   static boolean needsRepack(EngineRepository repo) throws IOException {
-    DfsPackFile[] packs = repo.getObjectDatabase().getPacks();
-    if (packs.length >= MAX_PACKS) {
+    if (repo.store().readOnly()) {
+      return false;
+    }
+    List<DfsPackFile> packs = ownPacks(repo);
+    if (packs.size() >= MAX_PACKS) {
       return true;
+    }
+    if (repo.isFork()) {
+      return false;
     }
     long withoutBitmap = 0;
     for (DfsPackFile p : packs) {
@@ -95,19 +108,50 @@ public final class Maintenance implements AutoCloseable {
     return withoutBitmap >= MAX_OBJECTS_WITHOUT_BITMAP;
   }
 
+  private static List<DfsPackFile> ownPacks(EngineRepository repo) throws IOException {
+    List<DfsPackFile> own = new ArrayList<>();
+    for (DfsPackFile p : repo.getObjectDatabase().getPacks()) {
+      if (repo.getObjectDatabase().owns(p.getPackDescription())) {
+        own.add(p);
+      }
+    }
+    return own;
+  }
+
   /**
-   * Repacks {@code repo} now, in the calling thread: reachable objects into packs with bitmaps,
-   * unreachable ones into a garbage pack that is dropped only after its time to live.
+   * Repacks {@code repo} now, in the calling thread, without ever dropping an object a ref of the
+   * repository or of any fork may reach.
+   *
+   * <p>An original repository is garbage-collected: reachable objects go into packs with bitmaps,
+   * unreachable ones into a garbage pack. The garbage pack is deleted after a day only when no
+   * fork exists; a fork's refs may reach objects its parent no longer does, so with forks
+   * garbage is kept. A fork only merges its own packs into one; its parent's packs are shared and
+   * never copied.
+   *
+   * @param hasForks whether forks of {@code repo} exist now
    */
-  public static void repack(EngineRepository repo) throws IOException {
+  public static void repack(EngineRepository repo, boolean hasForks) throws IOException {
     long start = System.nanoTime();
-    PackConfig config = new PackConfig(repo);
-    config.setBuildBitmaps(true);
-    config.setIndexVersion(2);
-    DfsGarbageCollector gc = new DfsGarbageCollector(repo);
-    gc.setPackConfig(config);
-    gc.setGarbageTtl(1, TimeUnit.DAYS);
-    gc.pack(NullProgressMonitor.INSTANCE);
+    if (repo.isFork()) {
+      List<DfsPackFile> own = ownPacks(repo);
+      if (own.size() < 2) {
+        return;
+      }
+      DfsPackCompactor compactor = new DfsPackCompactor(repo);
+      for (DfsPackFile p : own) {
+        compactor.add(p);
+      }
+      compactor.compact(NullProgressMonitor.INSTANCE);
+    } else {
+      PackConfig config = new PackConfig(repo);
+      config.setBuildBitmaps(true);
+      config.setIndexVersion(2);
+      DfsGarbageCollector gc = new DfsGarbageCollector(repo);
+      gc.setPackConfig(config);
+      // A time to live of 0 keeps garbage packs for ever (JGit expires them only when > 0).
+      gc.setGarbageTtl(hasForks ? 0 : TimeUnit.DAYS.toMillis(1), TimeUnit.MILLISECONDS);
+      gc.pack(NullProgressMonitor.INSTANCE);
+    }
     LOG.debug(
         "repacked {} in {} ms",
         repo.store().id(),

@@ -19,6 +19,7 @@ import org.eclipse.jgit.internal.storage.dfs.DfsObjDatabase;
 import org.eclipse.jgit.internal.storage.dfs.DfsOutputStream;
 import org.eclipse.jgit.internal.storage.dfs.DfsPackDescription;
 import org.eclipse.jgit.internal.storage.dfs.DfsReaderOptions;
+import org.eclipse.jgit.internal.storage.dfs.DfsRepositoryDescription;
 import org.eclipse.jgit.internal.storage.dfs.ReadableChannel;
 import org.eclipse.jgit.internal.storage.pack.PackExt;
 
@@ -34,14 +35,48 @@ final class StoreObjDatabase extends DfsObjDatabase {
   }
 
   private final ObjectStore store;
+  private final boolean readOnly;
+  /** Ancestors' object stores by repository id, nearest first: a fork reads their packs too. */
+  private final Map<String, ObjectStore> ancestors;
 
-  StoreObjDatabase(EngineRepository repository, ObjectStore store, DfsReaderOptions options) {
+  StoreObjDatabase(
+      EngineRepository repository,
+      ObjectStore store,
+      boolean readOnly,
+      Map<String, ObjectStore> ancestors,
+      DfsReaderOptions options) {
     super(repository, options);
     this.store = store;
+    this.readOnly = readOnly;
+    this.ancestors = ancestors;
+  }
+
+  /** @return true when {@code pack} belongs to this repository rather than an ancestor */
+  boolean owns(DfsPackDescription pack) {
+    return pack.getRepositoryDescription().equals(getRepository().getDescription());
+  }
+
+  private ObjectStore storeOf(DfsPackDescription pack) throws IOException {
+    if (owns(pack)) {
+      return store;
+    }
+    ObjectStore ancestor = ancestors.get(pack.getRepositoryDescription().getRepositoryName());
+    if (ancestor == null) {
+      throw new IOException("pack " + pack.getPackName() + " belongs to an unknown repository");
+    }
+    return ancestor;
+  }
+
+  private void requireWritable() throws IOException {
+    if (readOnly) {
+      throw new IOException(
+          "repository " + getRepository().getDescription().getRepositoryName() + " is read-only");
+    }
   }
 
   @Override
-  protected DfsPackDescription newPack(PackSource source) {
+  protected DfsPackDescription newPack(PackSource source) throws IOException {
+    requireWritable();
     byte[] random = new byte[8];
     RANDOM.nextBytes(random);
     String name =
@@ -58,6 +93,7 @@ final class StoreObjDatabase extends DfsObjDatabase {
   protected void commitPackImpl(
       Collection<DfsPackDescription> desc, Collection<DfsPackDescription> replaces)
       throws IOException {
+    requireWritable();
     List<PackDescriptor> added = new ArrayList<>(desc.size());
     for (DfsPackDescription d : desc) {
       added.add(toDescriptor(d));
@@ -65,7 +101,10 @@ final class StoreObjDatabase extends DfsObjDatabase {
     List<String> replaced = new ArrayList<>();
     if (replaces != null) {
       for (DfsPackDescription d : replaces) {
-        replaced.add(d.getPackName());
+        // An ancestor's packs are never retired through a fork.
+        if (owns(d)) {
+          replaced.add(d.getPackName());
+        }
       }
     }
     try {
@@ -77,29 +116,45 @@ final class StoreObjDatabase extends DfsObjDatabase {
 
   @Override
   protected void rollbackPack(Collection<DfsPackDescription> desc) {
-    store.rollback(names(desc));
+    List<String> own = new ArrayList<>(desc.size());
+    for (DfsPackDescription d : desc) {
+      if (owns(d)) {
+        own.add(d.getPackName());
+      }
+    }
+    store.rollback(own);
   }
 
   @Override
   protected List<DfsPackDescription> listPacks() throws IOException {
-    List<PackDescriptor> packs;
-    try {
-      packs = store.listPacks();
-    } catch (StorageException e) {
-      throw new IOException("storage failed to list packs: " + e.getMessage(), e);
-    }
-    List<DfsPackDescription> out = new ArrayList<>(packs.size());
-    for (PackDescriptor p : packs) {
-      out.add(fromDescriptor(p));
+    List<DfsPackDescription> out = new ArrayList<>();
+    addPacks(out, getRepository().getDescription(), store);
+    for (Map.Entry<String, ObjectStore> a : ancestors.entrySet()) {
+      addPacks(out, new DfsRepositoryDescription(a.getKey()), a.getValue());
     }
     return out;
+  }
+
+  private static void addPacks(
+      List<DfsPackDescription> out, DfsRepositoryDescription owner, ObjectStore from)
+      throws IOException {
+    List<PackDescriptor> packs;
+    try {
+      packs = from.listPacks();
+    } catch (StorageException e) {
+      throw new IOException(
+          "storage failed to list packs of " + owner.getRepositoryName() + ": " + e.getMessage(), e);
+    }
+    for (PackDescriptor p : packs) {
+      out.add(fromDescriptor(owner, p));
+    }
   }
 
   @Override
   protected ReadableChannel openFile(DfsPackDescription desc, PackExt ext) throws IOException {
     ReadableFile file;
     try {
-      file = store.open(desc.getPackName(), ext.getExtension()).orElse(null);
+      file = storeOf(desc).open(desc.getPackName(), ext.getExtension()).orElse(null);
     } catch (StorageException e) {
       throw new IOException("storage failed to open " + desc.getFileName(ext) + ": " + e.getMessage(), e);
     }
@@ -111,6 +166,7 @@ final class StoreObjDatabase extends DfsObjDatabase {
 
   @Override
   protected DfsOutputStream writeFile(DfsPackDescription desc, PackExt ext) throws IOException {
+    requireWritable();
     try {
       return new OutputAdapter(store.create(desc.getPackName(), ext.getExtension()));
     } catch (StorageException e) {
@@ -143,15 +199,14 @@ final class StoreObjDatabase extends DfsObjDatabase {
         d.getPackName(), d.getPackSource().name(), files, d.getObjectCount(), created);
   }
 
-  private DfsPackDescription fromDescriptor(PackDescriptor p) {
+  private static DfsPackDescription fromDescriptor(DfsRepositoryDescription owner, PackDescriptor p) {
     PackSource source;
     try {
       source = PackSource.valueOf(p.source());
     } catch (IllegalArgumentException e) {
       source = PackSource.INSERT;
     }
-    DfsPackDescription d =
-        new DfsPackDescription(getRepository().getDescription(), p.name(), source);
+    DfsPackDescription d = new DfsPackDescription(owner, p.name(), source);
     d.setLastModified(p.createdMillis());
     d.setObjectCount(p.objectCount());
     for (Map.Entry<String, Long> f : p.files().entrySet()) {

@@ -194,6 +194,9 @@ final class StoreRefDatabase extends RefDatabase {
   }
 
   RefBatchResult apply(List<RefChange> changes) throws IOException {
+    if (repository.store().readOnly()) {
+      throw new IOException("repository " + repository.store().id() + " is read-only");
+    }
     RefBatchResult result;
     try {
       result = store.apply(changes);

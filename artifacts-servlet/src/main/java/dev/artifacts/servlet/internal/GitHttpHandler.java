@@ -84,6 +84,14 @@ public final class GitHttpHandler {
       return;
     }
     boolean write = svc.equals(GitService.RECEIVE_PACK);
+    if (write && artifacts.isReadOnly(id)) {
+      // Whatever the credentials: a read-only repository takes no push.
+      Access reader = artifacts.authenticator().authenticate(new ServletAuthRequest(req, id, false));
+      if (reader != null && reader.canRead()) {
+        HttpResponses.text(resp, 403, "repository '" + id + "' is read-only");
+        return;
+      }
+    }
     Access access = artifacts.authenticator().authenticate(new ServletAuthRequest(req, id, write));
     if (access == null || access == Access.UNAUTHENTICATED) {
       resp.setHeader("WWW-Authenticate", "Basic realm=\"artifacts\", charset=\"UTF-8\"");

@@ -72,7 +72,67 @@ public final class RestHandler {
       createRepository(req, resp);
       return;
     }
+    if (path.startsWith("/repos/")) {
+      String rest = path.substring("/repos/".length());
+      int slash = rest.indexOf('/');
+      String id = slash < 0 ? rest : rest.substring(0, slash);
+      String sub = slash < 0 ? "" : rest.substring(slash);
+      if (sub.isEmpty()) {
+        if (!method.equals("DELETE")) {
+          methodNotAllowed(resp, "DELETE");
+          return;
+        }
+        if (!requireAdmin(req, resp)) {
+          return;
+        }
+        boolean cascade = "true".equals(req.getParameter("cascade"));
+        if (!artifacts.deleteRepository(id, cascade)) {
+          throw new ArtifactsException(
+              ArtifactsException.Kind.NOT_FOUND, "not_found", "repository '" + id + "' not found");
+        }
+        resp.setStatus(204);
+        return;
+      }
+      if (sub.equals("/forks")) {
+        if (!method.equals("POST")) {
+          methodNotAllowed(resp, "POST");
+          return;
+        }
+        if (!requireAdmin(req, resp)) {
+          return;
+        }
+        fork(req, resp, id);
+        return;
+      }
+    }
     HttpResponses.jsonError(resp, 404, "not_found", "no such endpoint: " + method + " /v1" + path);
+  }
+
+  private void fork(HttpServletRequest req, HttpServletResponse resp, String parentId)
+      throws IOException {
+    Map<String, Object> body = readJsonObject(req);
+    Object id = body.get("id");
+    if (id != null && !(id instanceof String)) {
+      throw new ArtifactsException(
+          ArtifactsException.Kind.INVALID, "invalid_id", "\"id\" must be a string");
+    }
+    Object readOnly = body.getOrDefault("readOnly", Boolean.FALSE);
+    if (!(readOnly instanceof Boolean)) {
+      throw new ArtifactsException(
+          ArtifactsException.Kind.INVALID, "invalid_read_only", "\"readOnly\" must be true or false");
+    }
+    CreatedRepository created = artifacts.fork(parentId, (String) id, (Boolean) readOnly);
+    created(req, resp, created);
+  }
+
+  private void created(HttpServletRequest req, HttpServletResponse resp, CreatedRepository created)
+      throws IOException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", created.id());
+    out.put("remote", remoteUrl(req, created.id(), created.token()));
+    out.put("token", created.token());
+    resp.setHeader("Location", baseUrl(req) + "/v1/repos/" + created.id());
+    HttpResponses.json(resp, 201, out);
   }
 
   private void createRepository(HttpServletRequest req, HttpServletResponse resp) throws IOException {
@@ -82,13 +142,7 @@ public final class RestHandler {
       throw new ArtifactsException(
           ArtifactsException.Kind.INVALID, "invalid_id", "\"id\" must be a string");
     }
-    CreatedRepository created = artifacts.createRepository((String) id);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("id", created.id());
-    out.put("remote", remoteUrl(req, created.id(), created.token()));
-    out.put("token", created.token());
-    resp.setHeader("Location", baseUrl(req) + "/v1/repos/" + created.id());
-    HttpResponses.json(resp, 201, out);
+    created(req, resp, artifacts.createRepository((String) id));
   }
 
   private boolean requireAdmin(HttpServletRequest req, HttpServletResponse resp) throws IOException {

@@ -1,5 +1,6 @@
 package dev.artifacts.storage.mem;
 
+import dev.artifacts.spi.DeleteResult;
 import dev.artifacts.spi.RepositoryIds;
 import dev.artifacts.spi.RepositoryStore;
 import dev.artifacts.spi.Storage;
@@ -8,6 +9,7 @@ import dev.artifacts.storage.mem.internal.MemRepositoryStore;
 import dev.artifacts.storage.mem.internal.MemTokenStore;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -20,6 +22,8 @@ public final class InMemoryStorage implements Storage {
   private final ConcurrentSkipListMap<String, MemRepositoryStore> repositories =
       new ConcurrentSkipListMap<>();
   private final MemTokenStore tokens = new MemTokenStore();
+  /** Serializes create, fork and delete, so a fork never races the deletion of its parent. */
+  private final Object registryLock = new Object();
 
   /** Creates an empty storage. */
   public InMemoryStorage() {}
@@ -27,9 +31,11 @@ public final class InMemoryStorage implements Storage {
   @Override
   public Optional<RepositoryStore> create(String id) {
     RepositoryIds.requireValid(id);
-    MemRepositoryStore fresh = new MemRepositoryStore(id);
-    MemRepositoryStore existing = repositories.putIfAbsent(id, fresh);
-    return existing == null ? Optional.of(fresh) : Optional.empty();
+    synchronized (registryLock) {
+      MemRepositoryStore fresh = new MemRepositoryStore(id, null, false, Map.of());
+      MemRepositoryStore existing = repositories.putIfAbsent(id, fresh);
+      return existing == null ? Optional.of(fresh) : Optional.empty();
+    }
   }
 
   @Override
@@ -55,13 +61,49 @@ public final class InMemoryStorage implements Storage {
   }
 
   @Override
-  public boolean delete(String id) {
+  public Optional<RepositoryStore> fork(String parentId, String childId, boolean readOnly) {
+    RepositoryIds.requireValid(parentId);
+    RepositoryIds.requireValid(childId);
+    synchronized (registryLock) {
+      MemRepositoryStore parent = repositories.get(parentId);
+      if (parent == null) {
+        throw new IllegalArgumentException("no repository '" + parentId + "' to fork");
+      }
+      if (repositories.containsKey(childId)) {
+        return Optional.empty();
+      }
+      MemRepositoryStore child =
+          new MemRepositoryStore(childId, parentId, readOnly, parent.refsSnapshot());
+      repositories.put(childId, child);
+      return Optional.of(child);
+    }
+  }
+
+  @Override
+  public List<String> forks(String id) {
+    List<String> out = new ArrayList<>();
+    for (MemRepositoryStore r : repositories.values()) {
+      if (r.parentId().filter(id::equals).isPresent()) {
+        out.add(r.id());
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public DeleteResult delete(String id) {
     RepositoryIds.requireValid(id);
-    if (repositories.remove(id) == null) {
-      return false;
+    synchronized (registryLock) {
+      if (!repositories.containsKey(id)) {
+        return DeleteResult.NOT_FOUND;
+      }
+      if (!forks(id).isEmpty()) {
+        return DeleteResult.HAS_FORKS;
+      }
+      repositories.remove(id);
     }
     tokens.removeRepository(id);
-    return true;
+    return DeleteResult.DELETED;
   }
 
   @Override

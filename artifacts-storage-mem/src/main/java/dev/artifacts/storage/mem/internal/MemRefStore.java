@@ -13,7 +13,11 @@ import java.util.TreeMap;
 
 /** Refs in an immutable sorted map, replaced whole under a lock on every applied batch. */
 final class MemRefStore implements RefStore {
-  private volatile TreeMap<String, RefValue> refs = new TreeMap<>();
+  private volatile TreeMap<String, RefValue> refs;
+
+  MemRefStore(Map<String, RefValue> initial) {
+    this.refs = new TreeMap<>(initial);
+  }
 
   @Override
   public Optional<RefValue> get(String name) {
