@@ -1,10 +1,13 @@
 package dev.artifacts.storage.fs;
 
+import dev.artifacts.spi.DeleteResult;
+import dev.artifacts.spi.RefValue;
 import dev.artifacts.spi.RepositoryIds;
 import dev.artifacts.spi.RepositoryStore;
 import dev.artifacts.spi.Storage;
 import dev.artifacts.spi.StorageException;
 import dev.artifacts.spi.TokenStore;
+import dev.artifacts.storage.fs.internal.ForkRecord;
 import dev.artifacts.storage.fs.internal.FsFiles;
 import dev.artifacts.storage.fs.internal.FsOptions;
 import dev.artifacts.storage.fs.internal.FsRepository;
@@ -21,13 +24,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +76,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileSystemStorage implements Storage {
   private static final Logger LOG = LoggerFactory.getLogger(FileSystemStorage.class);
+  private static final int STRIPES = 256;
 
   private final Path dataDir;
   private final Path reposDir;
@@ -80,7 +89,18 @@ public final class FileSystemStorage implements Storage {
   private final FsTokenStore tokens;
   private final NavigableSet<String> ids = new ConcurrentSkipListSet<>();
   private final Map<String, FsRepository> cache = new ConcurrentHashMap<>();
+  // guards ids, cache, reserved (short critical sections; file I/O only for rename and load)
   private final Object registryLock = new Object();
+  // ids being created or forked, not yet in ids (guarded by registryLock)
+  private final Set<String> reserved = new HashSet<>();
+  // fork index, derived from the artifacts/fork records: child -> parent, parent -> children
+  private final Map<String, String> parentOf = new ConcurrentHashMap<>();
+  private final Map<String, NavigableSet<String>> children = new ConcurrentHashMap<>();
+  // fork(parent, ...) holds the read side of the parent's stripe, delete(id) the write side of
+  // id's stripe: a delete waits for forks of the same repository in flight and sees their result
+  private final ReentrantReadWriteLock[] stripes = new ReentrantReadWriteLock[STRIPES];
+  // create, fork and delete hold the read side; close takes the write side to wait for them
+  private final ReentrantReadWriteLock opGate = new ReentrantReadWriteLock();
 
   private FileSystemStorage(
       Path dataDir, FsOptions options, FileChannel lockChannel, FileLock lock, Lifecycle lifecycle)
@@ -93,6 +113,9 @@ public final class FileSystemStorage implements Storage {
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.lifecycle = lifecycle;
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new ReentrantReadWriteLock();
+    }
     Files.createDirectories(reposDir);
     Files.createDirectories(tmpDir);
     Files.createDirectories(trashDir);
@@ -112,9 +135,23 @@ public final class FileSystemStorage implements Storage {
         String name = p.getFileName().toString();
         if (RepositoryIds.isValid(name) && Files.isDirectory(p)) {
           ids.add(name);
+          try {
+            ForkRecord fork = FsRepository.readForkRecord(name, p);
+            if (fork != null) {
+              indexFork(fork.parentId(), name);
+            }
+          } catch (StorageException e) {
+            // the repository fails on open(id) with the same message
+            LOG.error("{}", e.getMessage());
+          }
         } else {
           LOG.warn("ignoring unexpected entry {}", p);
         }
+      }
+    }
+    for (Map.Entry<String, String> e : parentOf.entrySet()) {
+      if (!ids.contains(e.getValue())) {
+        LOG.error("fork {} refers to missing parent {}", e.getKey(), e.getValue());
       }
     }
     this.tokens = FsTokenStore.load(dataDir.resolve("tokens"), lifecycle, options);
@@ -190,12 +227,13 @@ public final class FileSystemStorage implements Storage {
   @Override
   public Optional<RepositoryStore> create(String id) {
     RepositoryIds.requireValid(id);
-    synchronized (registryLock) {
-      lifecycle.checkOpen();
-      Path target = reposDir.resolve(id);
-      if (ids.contains(id) || Files.exists(target)) {
+    enterOp();
+    try {
+      if (!reserve(id)) {
         return Optional.empty();
       }
+      boolean registered = false;
+      Path target = reposDir.resolve(id);
       Path stage = tmpDir.resolve(id + "-" + FsFiles.randomSuffix());
       boolean published = false;
       try {
@@ -205,8 +243,8 @@ public final class FileSystemStorage implements Storage {
         published = true;
         FsFiles.fsyncDirectory(reposDir);
         FsRepository repo = FsRepository.load(id, target, lifecycle, options);
-        ids.add(id);
-        cache.put(id, repo);
+        register(id, repo);
+        registered = true;
         return Optional.of(repo);
       } catch (IOException | RuntimeException e) {
         FsFiles.deleteRecursivelyQuietly(stage);
@@ -217,7 +255,158 @@ public final class FileSystemStorage implements Storage {
           throw se;
         }
         throw new StorageException("cannot create repository " + id, e);
+      } finally {
+        if (!registered) {
+          unreserve(id);
+        }
       }
+    } finally {
+      exitOp();
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The fork is built in {@code tmp/} (refs copied from the parent's in-memory snapshot, its
+   * fork record, git mirrors and {@code objects/info/alternates}) and renamed into {@code
+   * repos/}, like {@link #create}. Cost: about 0.5 KiB of files plus the refs, 2 file and 3
+   * directory fsyncs (see the module README). Forks of the same parent run concurrently; a
+   * {@link #delete} of the parent waits for them.
+   */
+  @Override
+  public Optional<RepositoryStore> fork(String parentId, String childId, boolean readOnly) {
+    RepositoryIds.requireValid(parentId);
+    RepositoryIds.requireValid(childId);
+    enterOp();
+    try {
+      Lock parentLock = stripe(parentId).readLock();
+      parentLock.lock();
+      try {
+        FsRepository parent = (FsRepository) open(parentId).orElseThrow(
+            () -> new IllegalArgumentException("no repository " + parentId + " to fork"));
+        if (!reserve(childId)) {
+          return Optional.empty();
+        }
+        boolean registered = false;
+        Path target = reposDir.resolve(childId);
+        Path stage = tmpDir.resolve(childId + "-" + FsFiles.randomSuffix());
+        boolean published = false;
+        try {
+          NavigableMap<String, RefValue> refs = parent.refs().snapshot();
+          ForkRecord record = new ForkRecord(parentId, readOnly);
+          new RepoLayout(stage).initializeFork(reposDir.resolve(parentId), record, refs);
+          options.faults().at(FsOptions.FaultInjector.FORK_BEFORE_RENAME);
+          Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
+          published = true;
+          FsFiles.fsyncDirectory(reposDir);
+          FsRepository repo =
+              FsRepository.ofNewFork(childId, target, record, refs, lifecycle, options);
+          // index first: a delete of the child can only start once it is registered
+          indexFork(parentId, childId);
+          register(childId, repo);
+          registered = true;
+          return Optional.of(repo);
+        } catch (IOException | RuntimeException e) {
+          FsFiles.deleteRecursivelyQuietly(stage);
+          if (published) {
+            unpublish(target);
+          }
+          if (e instanceof StorageException se) {
+            throw se;
+          }
+          throw new StorageException("cannot fork " + parentId + " as " + childId, e);
+        } finally {
+          if (!registered) {
+            unreserve(childId);
+          }
+        }
+      } finally {
+        parentLock.unlock();
+      }
+    } finally {
+      exitOp();
+    }
+  }
+
+  @Override
+  public List<String> forks(String id) {
+    RepositoryIds.requireValid(id);
+    lifecycle.checkOpen();
+    NavigableSet<String> c = children.get(id);
+    return c == null ? List.of() : List.copyOf(c);
+  }
+
+  private ReentrantReadWriteLock stripe(String id) {
+    int h = id.hashCode();
+    h ^= h >>> 16;
+    return stripes[(h & 0x7fffffff) % STRIPES];
+  }
+
+  private void enterOp() {
+    opGate.readLock().lock();
+    try {
+      lifecycle.checkOpen();
+    } catch (RuntimeException e) {
+      opGate.readLock().unlock();
+      throw e;
+    }
+  }
+
+  private void exitOp() {
+    opGate.readLock().unlock();
+  }
+
+  /** @return false when {@code id} exists or is being created */
+  private boolean reserve(String id) {
+    synchronized (registryLock) {
+      lifecycle.checkOpen();
+      if (ids.contains(id) || !reserved.add(id)) {
+        return false;
+      }
+    }
+    if (Files.exists(reposDir.resolve(id))) {
+      // not a repository this instance knows (it was not there at open): never overwrite it
+      unreserve(id);
+      return false;
+    }
+    return true;
+  }
+
+  private void unreserve(String id) {
+    synchronized (registryLock) {
+      reserved.remove(id);
+    }
+  }
+
+  private void register(String id, FsRepository repo) {
+    synchronized (registryLock) {
+      ids.add(id);
+      cache.put(id, repo);
+      reserved.remove(id);
+    }
+  }
+
+  private void indexFork(String parentId, String childId) {
+    parentOf.put(childId, parentId);
+    children.compute(
+        parentId,
+        (k, set) -> {
+          NavigableSet<String> s = set == null ? new ConcurrentSkipListSet<>() : set;
+          s.add(childId);
+          return s;
+        });
+  }
+
+  private void unindexFork(String childId) {
+    String parentId = parentOf.remove(childId);
+    if (parentId != null) {
+      children.computeIfPresent(
+          parentId,
+          (k, set) -> {
+            set.remove(childId);
+            return set.isEmpty() ? null : set;
+          });
     }
   }
 
@@ -275,42 +464,66 @@ public final class FileSystemStorage implements Storage {
   /**
    * {@inheritDoc}
    *
-   * <p>Order: the repository's tokens are removed first (so a crash can never leave tokens that
-   * would grant access to a later repository of the same id), then the directory is renamed into
-   * {@code trash/} (the commit point) and removed recursively; a crash leaves at most a trash
-   * directory, removed on the next open.
+   * <p>Runs under the write side of the repository's lock stripe, so it waits for forks of it in
+   * flight and a fork that completed is seen: {@link DeleteResult#HAS_FORKS} is decided before
+   * anything is touched. Order: the repository's tokens are removed first (so a crash can never
+   * leave tokens that would grant access to a later repository of the same id), then the
+   * directory is renamed into {@code trash/} (the commit point), {@code repos/} is fsynced, and
+   * only then is the repository dropped from its parent's fork list (so a parent never becomes
+   * deletable before the deletion of its last fork is durable). The trash directory is removed
+   * recursively; a crash leaves at most a trash directory, removed on the next open.
    */
   @Override
-  public boolean delete(String id) {
+  public DeleteResult delete(String id) {
     RepositoryIds.requireValid(id);
-    Path trash;
-    synchronized (registryLock) {
-      lifecycle.checkOpen();
-      if (!ids.contains(id)) {
-        return false;
-      }
-      tokens.removeRepository(id);
-      FsRepository repo = cache.remove(id);
-      if (repo != null) {
-        repo.markDeleted();
-      }
-      Path dir = reposDir.resolve(id);
-      trash = trashDir.resolve(id + "-" + FsFiles.randomSuffix());
+    enterOp();
+    try {
+      Path trash;
+      Lock lock = stripe(id).writeLock();
+      lock.lock();
       try {
-        Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
-      } catch (IOException e) {
-        throw new StorageException("cannot delete repository " + id, e);
+        if (!ids.contains(id)) {
+          return DeleteResult.NOT_FOUND;
+        }
+        NavigableSet<String> forks = children.get(id);
+        if (forks != null && !forks.isEmpty()) {
+          return DeleteResult.HAS_FORKS;
+        }
+        tokens.removeRepository(id);
+        FsRepository cached = cache.get(id);
+        if (cached != null) {
+          cached.markDeleted(); // waits for writes in flight; later ones fail
+        }
+        Path dir = reposDir.resolve(id);
+        trash = trashDir.resolve(id + "-" + FsFiles.randomSuffix());
+        synchronized (registryLock) {
+          FsRepository loaded = cache.remove(id);
+          if (loaded != null && loaded != cached) {
+            loaded.markDeleted(); // opened concurrently
+          }
+          try {
+            Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+          } catch (IOException e) {
+            throw new StorageException("cannot delete repository " + id, e);
+          }
+          ids.remove(id);
+        }
+        try {
+          FsFiles.fsyncDirectory(reposDir);
+        } catch (IOException e) {
+          // stays in its parent's fork list: the parent cannot be deleted by this process
+          throw new StorageException(
+              "repository " + id + " deleted but the deletion could not be made durable", e);
+        }
+        unindexFork(id);
+      } finally {
+        lock.unlock();
       }
-      ids.remove(id);
-      try {
-        FsFiles.fsyncDirectory(reposDir);
-      } catch (IOException e) {
-        throw new StorageException(
-            "repository " + id + " deleted but the deletion could not be made durable", e);
-      }
+      FsFiles.deleteRecursivelyQuietly(trash);
+      return DeleteResult.DELETED;
+    } finally {
+      exitOp();
     }
-    FsFiles.deleteRecursivelyQuietly(trash);
-    return true;
   }
 
   @Override
@@ -331,6 +544,7 @@ public final class FileSystemStorage implements Storage {
       }
       lifecycle.markClosed();
     }
+    opGate.writeLock().lock(); // waits for creates, forks and deletes in flight
     try {
       for (FsRepository repo : cache.values()) {
         repo.awaitWrites();
@@ -346,6 +560,7 @@ public final class FileSystemStorage implements Storage {
         LOG.debug("lock release failed: {}", e.toString());
       }
       FsFiles.closeQuietly(lockChannel);
+      opGate.writeLock().unlock();
     }
   }
 

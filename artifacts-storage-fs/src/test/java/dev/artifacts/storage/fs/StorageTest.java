@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.artifacts.spi.DeleteResult;
 import dev.artifacts.spi.RefChange;
 import dev.artifacts.spi.RefValue;
 import dev.artifacts.spi.RepositoryStore;
@@ -59,8 +60,8 @@ class StorageTest {
       assertThat(s.list("aa", 1)).containsExactly("b");
       assertThatThrownBy(() -> s.list(null, 0)).isInstanceOf(IllegalArgumentException.class);
 
-      assertThat(s.delete("b")).isTrue();
-      assertThat(s.delete("b")).isFalse();
+      assertThat(s.delete("b")).isEqualTo(DeleteResult.DELETED);
+      assertThat(s.delete("b")).isEqualTo(DeleteResult.NOT_FOUND);
       assertThat(s.open("b")).isEmpty();
       assertThat(s.list(null, 100)).containsExactly("C", "a", "c-1", "d_2");
       assertThat(s.repositoryDirectory("b")).doesNotExist();
@@ -159,7 +160,7 @@ class StorageTest {
       assertThat(s.tokens().find(hash(3))).isEmpty();
       assertThat(s.tokens().forRepository("a")).hasSize(2).contains(t2);
       assertThat(s.tokens().forRepository("b")).isEmpty();
-      assertThat(s.delete("a")).isTrue();
+      assertThat(s.delete("a")).isEqualTo(DeleteResult.DELETED);
       assertThat(s.tokens().forRepository("a")).isEmpty();
     }
     try (FileSystemStorage s = TestSupport.open(dir)) {

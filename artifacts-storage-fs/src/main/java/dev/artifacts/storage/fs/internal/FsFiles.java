@@ -118,6 +118,14 @@ public final class FsFiles {
     }
   }
 
+  /** Writes a new small file without fsync (derived data). */
+  public static void writeNew(Path file, byte[] content) throws IOException {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      writeFully(ch, ByteBuffer.wrap(content), 0);
+    }
+  }
+
   /** Writes a small file and fsyncs it (not its directory). */
   public static void writeDurably(Path file, byte[] content) throws IOException {
     try (FileChannel ch =

@@ -58,11 +58,15 @@ public final class FsObjectStore implements ObjectStore {
   private volatile Map<String, PackDescriptor> visible;
   private final Map<String, Retired> retired = new ConcurrentHashMap<>();
   private final Map<Key, FsWritableFile> pending = new ConcurrentHashMap<>();
+  // false until objects/pack and the manifest are known to be durable (guarded by commitLock);
+  // a fork is created without them
+  private boolean layoutDurable;
 
   FsObjectStore(FsRepository repo, Map<String, PackDescriptor> packs) {
     this.repo = repo;
     this.layout = repo.layout;
     this.visible = Collections.unmodifiableMap(new LinkedHashMap<>(packs));
+    this.layoutDurable = repo.parentId().isEmpty();
   }
 
   @Override
@@ -142,6 +146,7 @@ public final class FsObjectStore implements ObjectStore {
             "file " + ext + " of pack " + packName + " is already being written");
       }
       try {
+        Files.createDirectories(layout.incomingDir); // a fork has none until its first write
         w.openChannel();
       } catch (IOException | RuntimeException e) {
         pending.remove(key, w);
@@ -220,6 +225,7 @@ public final class FsObjectStore implements ObjectStore {
     // 2. move files into objects/pack, then publish the manifest
     List<FsWritableFile> moved = new ArrayList<>();
     try {
+      ensureLayoutDurable();
       for (FsWritableFile w : files) {
         Files.move(
             w.path, layout.packFile(w.packName, w.ext), StandardCopyOption.ATOMIC_MOVE);
@@ -275,6 +281,25 @@ public final class FsObjectStore implements ObjectStore {
               + " are visible but the manifest rename could not be made durable", e);
     }
     purgeRetired();
+  }
+
+  /**
+   * A fork is created without {@code objects/pack} and {@code artifacts/packs}, and after a
+   * restart its {@code objects/pack} may have been created by the load without fsync. Before the
+   * first commit of this process, makes both durable: an empty manifest (so that pack files
+   * without a manifest always mean damage, never an interrupted first commit) and the directory
+   * entry of {@code objects/pack}.
+   */
+  private void ensureLayoutDurable() throws IOException {
+    if (layoutDurable) {
+      return;
+    }
+    if (!Files.exists(layout.packManifest)) {
+      FsFiles.replace(layout.packManifest, PackManifest.serialize(List.of()), true);
+    }
+    Files.createDirectories(layout.packDir);
+    FsFiles.fsyncDirectory(layout.objectsDir);
+    layoutDurable = true;
   }
 
   /** Deletes files of retired packs whose grace period has passed. */

@@ -72,6 +72,12 @@ public final class FsRefStore implements RefStore {
     return Collections.unmodifiableNavigableMap(out);
   }
 
+  /** @return all refs at one instant (immutable) */
+  public NavigableMap<String, RefValue> snapshot() {
+    repo.checkReadable();
+    return refs;
+  }
+
   @Override
   public RefBatchResult apply(List<RefChange> changes) {
     Objects.requireNonNull(changes, "changes");
@@ -136,6 +142,14 @@ public final class FsRefStore implements RefStore {
       }
     } finally {
       repo.endWrite();
+    }
+  }
+
+  /** Records that the mirrors on disk already hold {@code head} and {@code packedRefs}. */
+  void assumeMirrors(byte[] head, byte[] packedRefs) {
+    synchronized (lock) {
+      headMirror = head;
+      packedRefsMirror = packedRefs;
     }
   }
 

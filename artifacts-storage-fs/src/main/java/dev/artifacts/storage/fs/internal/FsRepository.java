@@ -5,11 +5,15 @@ import dev.artifacts.spi.RefValue;
 import dev.artifacts.spi.RepositoryStore;
 import dev.artifacts.spi.StorageException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +29,7 @@ public final class FsRepository implements RepositoryStore {
   private static final Logger LOG = LoggerFactory.getLogger(FsRepository.class);
 
   private final String id;
+  private final ForkRecord fork; // null for an original
   final RepoLayout layout;
   final Lifecycle lifecycle;
   final FsOptions options;
@@ -35,12 +40,14 @@ public final class FsRepository implements RepositoryStore {
 
   private FsRepository(
       String id,
+      ForkRecord fork,
       RepoLayout layout,
       Lifecycle lifecycle,
       FsOptions options,
       Map<String, PackDescriptor> packs,
       NavigableMap<String, RefValue> refValues) {
     this.id = id;
+    this.fork = fork;
     this.layout = layout;
     this.lifecycle = lifecycle;
     this.options = options;
@@ -55,8 +62,13 @@ public final class FsRepository implements RepositoryStore {
   public static FsRepository load(String id, Path dir, Lifecycle lifecycle, FsOptions options) {
     RepoLayout layout = new RepoLayout(dir);
     try {
+      ForkRecord fork = readForkRecord(id, layout);
       byte[] manifest = FsFiles.readIfExists(layout.packManifest);
       byte[] refsData = FsFiles.readIfExists(layout.refsFile);
+      if (manifest == null && fork != null && !hasPackFiles(layout)) {
+        // a fork that never committed a pack: the manifest is written by its first commit
+        manifest = PackManifest.serialize(List.of());
+      }
       if (manifest == null || refsData == null) {
         throw new StorageException(
             "repository " + id + " at " + dir + " is damaged: missing "
@@ -80,11 +92,87 @@ public final class FsRepository implements RepositoryStore {
             e);
       }
       cleanUp(id, layout, packs);
-      FsRepository repo = new FsRepository(id, layout, lifecycle, options, packs, refValues);
+      syncDerived(layout, fork);
+      FsRepository repo = new FsRepository(id, fork, layout, lifecycle, options, packs, refValues);
       repo.refs.syncMirrors(refValues, true);
       return repo;
     } catch (IOException e) {
       throw new StorageException("cannot load repository " + id + " at " + dir, e);
+    }
+  }
+
+  /**
+   * Wraps a fork just built by {@link RepoLayout#initializeFork} and published, without reading
+   * it back.
+   */
+  public static FsRepository ofNewFork(
+      String id,
+      Path dir,
+      ForkRecord fork,
+      NavigableMap<String, RefValue> refValues,
+      Lifecycle lifecycle,
+      FsOptions options) {
+    RepoLayout layout = new RepoLayout(dir);
+    FsRepository repo = new FsRepository(id, fork, layout, lifecycle, options, Map.of(), refValues);
+    repo.refs.assumeMirrors(RefsFile.renderHead(refValues), RefsFile.renderPackedRefs(refValues));
+    return repo;
+  }
+
+  /**
+   * Reads the fork record of the repository at {@code dir}.
+   *
+   * @return the record, or null for an original repository
+   * @throws StorageException when the record is unreadable or damaged
+   */
+  public static ForkRecord readForkRecord(String id, Path dir) {
+    try {
+      return readForkRecord(id, new RepoLayout(dir));
+    } catch (IOException e) {
+      throw new StorageException("repository " + id + ": cannot read its fork record", e);
+    }
+  }
+
+  private static ForkRecord readForkRecord(String id, RepoLayout layout) throws IOException {
+    byte[] data = FsFiles.readIfExists(layout.forkRecord);
+    if (data == null) {
+      return null;
+    }
+    try {
+      return ForkRecord.parse(data);
+    } catch (SealedText.CorruptFileException e) {
+      throw new StorageException(
+          "repository " + id + ": damaged fork record " + layout.forkRecord + ": "
+              + e.getMessage(), e);
+    }
+  }
+
+  private static boolean hasPackFiles(RepoLayout layout) throws IOException {
+    if (!Files.isDirectory(layout.packDir)) {
+      return false;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(layout.packDir)) {
+      return entries.iterator().hasNext();
+    }
+  }
+
+  /**
+   * Rewrites derived files for stock git that are missing or differ (not fsynced): {@code config},
+   * and a fork's {@code objects/info/alternates}, which names the parent's {@code objects}
+   * directory by absolute path (so it is corrected here when the data directory was moved).
+   */
+  private static void syncDerived(RepoLayout layout, ForkRecord fork) throws IOException {
+    replaceIfDifferent(layout.config, RepoLayout.CONFIG.getBytes(StandardCharsets.UTF_8));
+    if (fork != null) {
+      Files.createDirectories(layout.infoDir);
+      replaceIfDifferent(
+          layout.alternates,
+          RepoLayout.alternatesContent(layout.dir.resolveSibling(fork.parentId())));
+    }
+  }
+
+  private static void replaceIfDifferent(Path file, byte[] content) throws IOException {
+    if (!Arrays.equals(FsFiles.readIfExists(file), content)) {
+      FsFiles.replace(file, content, false);
     }
   }
 
@@ -134,6 +222,16 @@ public final class FsRepository implements RepositoryStore {
   @Override
   public String id() {
     return id;
+  }
+
+  @Override
+  public Optional<String> parentId() {
+    return fork == null ? Optional.empty() : Optional.of(fork.parentId());
+  }
+
+  @Override
+  public boolean readOnly() {
+    return fork != null && fork.readOnly();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.artifacts.storage.fs.internal;
 
+import dev.artifacts.spi.RefValue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,8 @@ import java.util.Map;
  *   artifacts/packs        authoritative pack manifest
  *   artifacts/refs         authoritative refs (HEAD included)
  *   artifacts/incoming/    uncommitted pack files &lt;name&gt;.&lt;ext&gt;
+ *   artifacts/fork         forks only: parent id and read-only flag (authoritative)
+ *   objects/info/alternates  forks only: absolute path of the parent's objects/ (derived)
  * </pre>
  */
 public final class RepoLayout {
@@ -35,6 +38,9 @@ public final class RepoLayout {
   public final Path packManifest;
   public final Path refsFile;
   public final Path incomingDir;
+  public final Path forkRecord;
+  public final Path infoDir;
+  public final Path alternates;
 
   public RepoLayout(Path dir) {
     this.dir = dir;
@@ -48,6 +54,15 @@ public final class RepoLayout {
     this.packManifest = metaDir.resolve("packs");
     this.refsFile = metaDir.resolve("refs");
     this.incomingDir = metaDir.resolve("incoming");
+    this.forkRecord = metaDir.resolve("fork");
+    this.infoDir = objectsDir.resolve("info");
+    this.alternates = infoDir.resolve("alternates");
+  }
+
+  /** @return the content of {@code objects/info/alternates} of a fork of {@code parentDir} */
+  public static byte[] alternatesContent(Path parentDir) {
+    Path objects = parentDir.toAbsolutePath().normalize().resolve("objects");
+    return (objects + "\n").getBytes(StandardCharsets.UTF_8);
   }
 
   /** @return where git expects the file {@code ext} of pack {@code name} */
@@ -79,5 +94,34 @@ public final class RepoLayout {
     for (Path d : new Path[] {refsDir, packDir, objectsDir, incomingDir, metaDir, dir}) {
       FsFiles.fsyncDirectory(d);
     }
+  }
+
+  /**
+   * Builds a fork at {@link #dir} (which must not exist) so that renaming the directory into place
+   * publishes it. Only the authoritative files are made durable: {@code artifacts/refs} and
+   * {@code artifacts/fork} (2 file fsyncs), then {@code artifacts/} and the repository directory
+   * (2 directory fsyncs). Everything else is derived and rebuilt when the repository is loaded:
+   * {@code HEAD}, {@code packed-refs}, {@code config}, {@code objects/info/alternates} and the
+   * directories {@code refs/}, {@code objects/info/}. {@code artifacts/packs}, {@code
+   * artifacts/incoming/} and {@code objects/pack/} are created by the first write.
+   *
+   * @param parentDir the parent's final directory (in {@code repos/}), for the alternates file
+   * @param refs the refs the fork starts with
+   */
+  public void initializeFork(Path parentDir, ForkRecord record, Map<String, RefValue> refs)
+      throws IOException {
+    Files.createDirectory(dir);
+    Files.createDirectory(refsDir);
+    Files.createDirectory(objectsDir);
+    Files.createDirectory(infoDir);
+    Files.createDirectory(metaDir);
+    FsFiles.writeNew(config, CONFIG.getBytes(StandardCharsets.UTF_8));
+    FsFiles.writeNew(head, RefsFile.renderHead(refs));
+    FsFiles.writeNew(packedRefs, RefsFile.renderPackedRefs(refs));
+    FsFiles.writeNew(alternates, alternatesContent(parentDir));
+    FsFiles.writeDurably(refsFile, RefsFile.serialize(refs));
+    FsFiles.writeDurably(forkRecord, record.serialize());
+    FsFiles.fsyncDirectory(metaDir);
+    FsFiles.fsyncDirectory(dir);
   }
 }
