@@ -156,4 +156,86 @@ class GitCompatibilityTest {
       git(work, "--git-dir=" + repoDir, "fsck", "--no-dangling");
     }
   }
+
+  /** Writes a pack of the objects {@code revs} name (as rev-list args) in {@code src}. */
+  private Map<String, byte[]> pack(Path src, String name, String... revs)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("rev-list", "--objects"));
+    args.addAll(List.of(revs));
+    byte[] objects = git(src, args.toArray(String[]::new)).getBytes(StandardCharsets.UTF_8);
+    String hash = git(src, objects, "pack-objects", "-q", work.resolve(name).toString()).trim();
+    return Map.of(
+        "pack", Files.readAllBytes(work.resolve(name + "-" + hash + ".pack")),
+        "idx", Files.readAllBytes(work.resolve(name + "-" + hash + ".idx")));
+  }
+
+  @Test
+  void gitReadsForksThroughAlternatesWithARelativeDataDir() throws Exception {
+    assumeTrue(gitAvailable, "git is not installed");
+    Path src = work.resolve("src");
+    Files.createDirectories(src);
+    git(src, "init", "-q", "-b", "main");
+    Files.writeString(src.resolve("a.txt"), "hello\n");
+    git(src, "add", "a.txt");
+    git(src, "commit", "-q", "-m", "first");
+    Files.createDirectories(src.resolve("d"));
+    Files.writeString(src.resolve("d/b.txt"), "world\n");
+    git(src, "add", "d/b.txt");
+    git(src, "commit", "-q", "-m", "second");
+    ObjectId second = ObjectId.fromString(git(src, "rev-parse", "HEAD").trim());
+    Map<String, byte[]> base = pack(src, "base", "HEAD");
+    Files.writeString(src.resolve("d/c.txt"), "again\n");
+    git(src, "add", "d/c.txt");
+    git(src, "commit", "-q", "-m", "third");
+    ObjectId third = ObjectId.fromString(git(src, "rev-parse", "HEAD").trim());
+    // only the objects new in the third commit: readable only together with the base pack
+    Map<String, byte[]> top = pack(src, "top", "HEAD", "^HEAD~1");
+
+    // the data directory given relative to the JVM's working directory; git runs elsewhere
+    Path rel = Path.of("").toAbsolutePath().relativize(dir);
+    assertThat(rel.isAbsolute()).isFalse();
+    try (FileSystemStorage s = TestSupport.open(rel)) {
+      RepositoryStore p = s.create("p").orElseThrow();
+      p.objects().commit(List.of(TestSupport.writePack(p.objects(), "base", base)), List.of());
+      p.refs()
+          .apply(
+              List.of(
+                  RefChange.create("HEAD", RefValue.symbolic("refs/heads/main")),
+                  RefChange.create("refs/heads/main", RefValue.of(second))));
+      s.fork("p", "c", true).orElseThrow();
+      RepositoryStore gc = s.fork("c", "gc", false).orElseThrow();
+      gc.objects().commit(List.of(TestSupport.writePack(gc.objects(), "top", top)), List.of());
+      gc.refs()
+          .apply(
+              List.of(RefChange.update("refs/heads/main", RefValue.of(second), RefValue.of(third))));
+
+      Path pDir = s.repositoryDirectory("p");
+      Path cDir = s.repositoryDirectory("c");
+      Path gcDir = s.repositoryDirectory("gc");
+      // alternates name the parent's objects directory by absolute path
+      for (String[] fp : new String[][] {{"c", "p"}, {"gc", "c"}}) {
+        String alt =
+            Files.readString(s.repositoryDirectory(fp[0]).resolve("objects/info/alternates"));
+        assertThat(alt).endsWith("\n").doesNotContain("..");
+        Path altPath = Path.of(alt.trim());
+        assertThat(altPath.isAbsolute()).isTrue();
+        assertThat(altPath.toRealPath())
+            .isEqualTo(dir.toRealPath().resolve("repos/" + fp[1] + "/objects"));
+      }
+
+      for (Path d : List.of(pDir, cDir, gcDir)) {
+        git(work, "--git-dir=" + d.toAbsolutePath(), "fsck", "--strict", "--no-dangling");
+      }
+      assertThat(git(work, "--git-dir=" + cDir.toAbsolutePath(), "log", "--format=%s").trim())
+          .isEqualTo("second\nfirst");
+      assertThat(git(work, "--git-dir=" + gcDir.toAbsolutePath(), "log", "--format=%s").trim())
+          .isEqualTo("third\nsecond\nfirst");
+      assertThat(
+              git(work, "--git-dir=" + gcDir.toAbsolutePath(), "cat-file", "-p", "HEAD:d/b.txt"))
+          .isEqualTo("world\n");
+      // the parents do not see the fork's objects
+      assertThat(git(work, "--git-dir=" + pDir.toAbsolutePath(), "log", "--format=%s").trim())
+          .isEqualTo("second\nfirst");
+    }
+  }
 }
