@@ -1,0 +1,8 @@
+package dev.artifacts.server;
+
+class FsForkEndToEndTest extends ForkEndToEndTestBase {
+  @Override
+  protected String storage() {
+    return "fs";
+  }
+}

@@ -1,0 +1,8 @@
+package dev.artifacts.server;
+
+class MemForkEndToEndTest extends ForkEndToEndTestBase {
+  @Override
+  protected String storage() {
+    return "mem";
+  }
+}
