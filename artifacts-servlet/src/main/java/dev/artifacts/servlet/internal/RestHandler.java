@@ -93,6 +93,18 @@ public final class RestHandler {
         resp.setStatus(204);
         return;
       }
+      if (sub.equals("/compact")) {
+        if (!method.equals("POST")) {
+          methodNotAllowed(resp, "POST");
+          return;
+        }
+        if (!requireAdmin(req, resp)) {
+          return;
+        }
+        artifacts.compact(id);
+        HttpResponses.json(resp, 200, Map.of("id", id, "compacted", true));
+        return;
+      }
       if (sub.equals("/forks")) {
         if (!method.equals("POST")) {
           methodNotAllowed(resp, "POST");
