@@ -176,7 +176,15 @@ abstract class ForkEndToEndTestBase {
 
     g.commit(work, "more on parent", Map.of("m.txt", "more\n"));
     g.gitOk(work, "push", "-q", "origin", "main");
-    server.artifacts().compact(parent.id());
+    HttpResponse<String> compacted =
+        GitE2e.send(
+            HttpRequest.newBuilder(
+                    URI.create(server.baseUrl() + "/v1/repos/" + parent.id() + "/compact"))
+                .header("Authorization", "Bearer " + server.adminToken())
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(60))
+                .build());
+    assertThat(compacted.statusCode()).as(compacted.body()).isEqualTo(200);
     // The topic commit is now reachable only from the fork.
     g.gitOk(work, "push", "-q", "origin", ":topic");
     server.artifacts().compact(parent.id());
