@@ -105,6 +105,10 @@ final class Proc {
     }
 
     static Result run(File dir, List<String> cmd, Duration timeout, InputFeeder feeder) {
+        return run(dir, cmd, timeout, feeder, Map.of());
+    }
+
+    static Result run(File dir, List<String> cmd, Duration timeout, InputFeeder feeder, Map<String, String> extraEnv) {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         if (dir != null) {
             pb.directory(dir);
@@ -112,6 +116,7 @@ final class Proc {
         Map<String, String> env = pb.environment();
         env.keySet().removeIf(k -> k.startsWith("GIT_"));
         env.putAll(gitEnv);
+        env.putAll(extraEnv);
         pb.redirectErrorStream(true);
         if (feeder == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
