@@ -53,6 +53,8 @@ public final class E2eBench {
     private final Map<String, String> skipped = new LinkedHashMap<>();
     private final Results results = new Results();
     private final Map<String, String> repoInfo = new LinkedHashMap<>();
+    /** Expected HEAD commit per repository; every clone is checked against it. */
+    private final Map<String, String> heads = new LinkedHashMap<>();
 
     private E2eBench() {
         Map<String, String> env = System.getenv();
@@ -112,6 +114,8 @@ public final class E2eBench {
         Path large = RepoGenerator.prepared(largeSpec, cache);
         repoInfo.put("small", RepoGenerator.describe(small));
         repoInfo.put("large", RepoGenerator.describe(large));
+        heads.put("small", Proc.gitOk(small.toFile(), SMALL_TIMEOUT, "rev-parse", "HEAD").output().trim());
+        heads.put("large", Proc.gitOk(large.toFile(), SMALL_TIMEOUT, "rev-parse", "HEAD").output().trim());
         Map<String, Path> prepared = new LinkedHashMap<>();
         prepared.put("small", small);
         prepared.put("small-push", small);
@@ -210,8 +214,9 @@ public final class E2eBench {
         for (int i = 0; i < seqWarmup + seqRuns; i++) {
             for (Peer p : rotation(i)) {
                 Path d = tmpDir();
-                Proc.Result r = Proc.git(null, SMALL_TIMEOUT, "clone", "-q", p.url("small"), d.toString());
-                boolean ok = r.ok() && Files.isRegularFile(d.resolve("d000/file00000.txt"));
+                Proc.Result r = verified(Proc.git(null, SMALL_TIMEOUT, "clone", "-q", p.url("small"), d.toString()),
+                        d, "small", true);
+                boolean ok = r.ok();
                 if (i >= seqWarmup) {
                     record(wl, p, i - seqWarmup, r, ok, ms, fails);
                 } else if (!ok) {
@@ -281,7 +286,17 @@ public final class E2eBench {
                         });
                     }
                     long nanos = timeAll(pool, tasks);
-                    dirs.forEach(Proc::deleteTree);
+                    for (Path d : dirs) {
+                        if (Files.exists(d)) {
+                            Proc.Result v = verified(new Proc.Result(0, 0, ""), d, "small", true);
+                            if (!v.ok()) {
+                                ok.decrementAndGet();
+                                bad.incrementAndGet();
+                                failure(wl, p, v);
+                            }
+                        }
+                        Proc.deleteTree(d);
+                    }
                     accumulate(wl, p, b, agg, fails, ok.get(), bad.get(), nanos);
                 }
             }
@@ -373,6 +388,8 @@ public final class E2eBench {
         for (String[] mode : modes) {
             String wl = "large: " + mode[1];
             log(wl + ": " + largeRuns + " run(s) per peer");
+            Results.Row row = results.row(wl, "median", "s", "%.2f", true);
+            Results.Row size = results.row(wl, "received pack", "MiB", "%.1f", false);
             Map<String, List<Double>> secs = samples();
             Map<String, List<Double>> mib = samples();
             Map<String, Integer> fails = counts();
@@ -387,14 +404,14 @@ public final class E2eBench {
                     }
                     args.add(p.url("large"));
                     args.add(d.toString());
-                    Proc.Result r = Proc.git(null, LARGE_TIMEOUT, args.toArray(String[]::new));
+                    Proc.Result r = verified(Proc.git(null, LARGE_TIMEOUT, args.toArray(String[]::new)), d, "large",
+                            false);
                     results.raw(wl, p.name, i, r.nanos() / 1e9, r.ok());
                     if (r.ok()) {
                         secs.get(p.name).add(r.nanos() / 1e9);
                         mib.get(p.name).add(Proc.treeSize(d.resolve("objects/pack")) / 1048576.0);
                         if (r.output().contains("filtering not recognized")) {
-                            results.note(results.row(wl, "received pack", "MiB", "%.1f", false), p.name,
-                                    "(filter ignored by server)");
+                            results.note(size, p.name, "(filter ignored by server)");
                         }
                     } else {
                         fails.merge(p.name, 1, Integer::sum);
@@ -403,8 +420,6 @@ public final class E2eBench {
                     Proc.deleteTree(d);
                 }
             }
-            Results.Row row = results.row(wl, "median", "s", "%.2f", true);
-            Results.Row size = results.row(wl, "received pack", "MiB", "%.1f", false);
             for (Peer p : peers) {
                 int f = fails.getOrDefault(p.name, 0);
                 results.put(row, p.name, Results.median(secs.get(p.name)), secs.get(p.name).size(), f);
@@ -420,6 +435,7 @@ public final class E2eBench {
         Results.Row thr = results.row(wl, "throughput", "clones/s", "%.3f", true);
         Results.Row heap = results.row(wl, "server peak used heap (jstat)", "MiB", "%.0f", false);
         Results.Row old = results.row(wl, "server peak old gen used", "MiB", "%.0f", false);
+        Results.Row afterGc = results.row(wl, "server peak heap after GC (-Xlog:gc)", "MiB", "%.0f", false);
         Results.Row rss = results.row(wl, "server peak RSS since start (VmHWM)", "MiB", "%.0f", false);
         ExecutorService pool = Executors.newFixedThreadPool(largeConc);
         try {
@@ -432,8 +448,8 @@ public final class E2eBench {
                     tasks.add(() -> {
                         Path d = tmpDir();
                         dirs.add(d);
-                        Proc.Result r = Proc.git(null, LARGE_TIMEOUT, "clone", "-q", "--bare", p.url("large"),
-                                d.toString());
+                        Proc.Result r = verified(Proc.git(null, LARGE_TIMEOUT, "clone", "-q", "--bare", p.url("large"),
+                                d.toString()), d, "large", false);
                         if (r.ok()) {
                             ok.incrementAndGet();
                         } else {
@@ -443,6 +459,7 @@ public final class E2eBench {
                         return null;
                     });
                 }
+                long gcLogOffset = p.gcLog != null && Files.exists(p.gcLog) ? Files.size(p.gcLog) : 0;
                 HeapSampler sampler = p.isJvm() ? new HeapSampler(p.pid()).start(100) : null;
                 if (sampler != null && !sampler.awaitFirstSample(15_000)) {
                     log(p.name + ": jstat gave no sample yet (" + sampler.error() + "); running anyway");
@@ -464,6 +481,11 @@ public final class E2eBench {
                     results.put(heap, p.name, sampler.peakUsedMb(), sampler.samples(), 0);
                     results.put(old, p.name, sampler.peakOldMb(), sampler.samples(), 0);
                     results.put(rss, p.name, HeapSampler.peakRssMb(p.pid()), 1, 0);
+                    double[] gc = HeapSampler.gcLogPeaks(p.gcLog, gcLogOffset);
+                    results.put(afterGc, p.name, gc[1], (int) gc[2], 0);
+                    if (gc[2] == 0) {
+                        results.note(afterGc, p.name, "(no GC during the run)");
+                    }
                     if (sampler.samples() == 0) {
                         results.note(heap, p.name, "(jstat: " + sampler.error() + ")");
                     } else {
@@ -561,6 +583,26 @@ public final class E2eBench {
         if (n <= 2) {
             log("FAILED " + wl + " on " + p.name + " (exit " + r.exit() + "): " + r.output().strip());
         }
+    }
+
+    /**
+     * Turns a successful clone into a failure unless the clone's HEAD is the expected commit
+     * (and, for a checkout, the working tree has its files).
+     */
+    private Proc.Result verified(Proc.Result r, Path clone, String repo, boolean checkout) {
+        if (!r.ok()) {
+            return r;
+        }
+        Proc.Result head = Proc.git(clone.toFile(), SMALL_TIMEOUT, "rev-parse", "HEAD");
+        String want = heads.get(repo);
+        if (!head.ok() || !head.output().trim().equals(want)) {
+            return new Proc.Result(-3, r.nanos(), "clone succeeded but HEAD is " + head.output().trim()
+                    + ", expected " + want + "\n" + r.output());
+        }
+        if (checkout && !Files.isRegularFile(clone.resolve("d000/file00000.txt"))) {
+            return new Proc.Result(-3, r.nanos(), "clone succeeded but has no checkout\n" + r.output());
+        }
+        return r;
     }
 
     private void commitChange(Path repo, String file, String line) throws IOException {

@@ -132,6 +132,37 @@ final class HeapSampler implements AutoCloseable {
         return Double.NaN;
     }
 
+    private static final java.util.regex.Pattern GC_LINE =
+            java.util.regex.Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
+
+    /**
+     * Scans a unified-logging GC log ({@code -Xlog:gc}) from byte {@code offset} on and returns
+     * {peak heap before GC, peak heap after GC, number of GC lines}, in MiB.
+     */
+    static double[] gcLogPeaks(Path log, long offset) {
+        double before = Double.NaN;
+        double after = Double.NaN;
+        int n = 0;
+        if (log == null || !Files.exists(log)) {
+            return new double[] {before, after, 0};
+        }
+        try (var ch = Files.newByteChannel(log)) {
+            ch.position(offset);
+            String text = new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+            java.util.regex.Matcher m = GC_LINE.matcher(text);
+            while (m.find()) {
+                double b = Double.parseDouble(m.group(1));
+                double a = Double.parseDouble(m.group(2));
+                before = Double.isNaN(before) ? b : Math.max(before, b);
+                after = Double.isNaN(after) ? a : Math.max(after, a);
+                n++;
+            }
+        } catch (IOException | NumberFormatException e) {
+            // leave NaN
+        }
+        return new double[] {before, after, n};
+    }
+
     @Override
     public void close() {
         if (jstat != null) {

@@ -34,6 +34,8 @@ abstract class Peer {
     String preparation = "";
     /** Free-form version / setup details for the report. */
     String details = "";
+    /** GC log of a JVM peer ({@code -Xlog:gc}), or null. */
+    Path gcLog;
     /** Wire protocol the client negotiated with this peer (v2 expected everywhere). */
     String protocol = "?";
 
@@ -233,6 +235,7 @@ abstract class Peer {
             List<String> cmd = new ArrayList<>();
             cmd.add(javaBin());
             cmd.addAll(splitOpts(javaOpts));
+            cmd.add(gcLogOption());
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
             cmd.add("dev.artifacts.benchmarks.peer.JGitHttpPeer");
@@ -277,6 +280,7 @@ abstract class Peer {
             List<String> cmd = new ArrayList<>();
             cmd.add(javaBin());
             cmd.addAll(splitOpts(javaOpts));
+            cmd.add(gcLogOption());
             cmd.addAll(List.of("-jar", jar.toString(), "--data-dir", data.toString(), "--storage", storage,
                     "--bind", "127.0.0.1", "--port", String.valueOf(port), "--admin-token", adminToken));
             launch(cmd);
@@ -314,6 +318,14 @@ abstract class Peer {
     }
 
     // ---- misc --------------------------------------------------------------------------------
+
+    /** Adds {@code -Xlog:gc} to a JVM peer's command line so heap-after-GC can be read back. */
+    String gcLogOption() throws IOException {
+        Files.createDirectories(logFile.getParent());
+        gcLog = logFile.resolveSibling(name + "-gc.log");
+        Files.deleteIfExists(gcLog);
+        return "-Xlog:gc:file=" + gcLog;
+    }
 
     static String jsonString(String json, String key) {
         Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);

@@ -104,7 +104,10 @@ final class Results {
         }
         StringBuilder s = new StringBuilder();
         if (Double.isNaN(c.value)) {
-            s.append(c.failures > 0 ? "failed" : "n/a");
+            if (c.failures > 0) {
+                return "failed (" + c.failures + ")" + (c.note == null ? "" : " " + c.note);
+            }
+            s.append("n/a");
         } else {
             s.append(String.format(Locale.ROOT, r.fmt(), c.value));
             if (r.ratio() && !isBase && base != null && !Double.isNaN(base.value) && base.value != 0) {
