@@ -35,7 +35,9 @@ MVN=(mvn -q -B -DskipTests)
 log "building benchmarks module"
 "${MVN[@]}" -pl benchmarks -am package
 
-if [ -z "${ARTIFACTS_JAR:-}" ]; then
+if [ -n "${PEERS:-}" ] && [[ "$PEERS" != *artifacts* ]]; then
+  ARTIFACTS_JAR=""   # no artifacts peer requested: nothing to build
+elif [ -z "${ARTIFACTS_JAR:-}" ]; then
   ARTIFACTS_JAR="$ROOT/artifacts-server/target/artifacts-server.jar"
   if [ "${SKIP_SERVER_BUILD:-0}" != "1" ]; then
     log "building artifacts-server (runnable jar)"
