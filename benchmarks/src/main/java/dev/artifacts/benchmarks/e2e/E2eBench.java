@@ -436,6 +436,7 @@ public final class E2eBench {
         Results.Row heap = results.row(wl, "server peak used heap (jstat)", "MiB", "%.0f", false);
         Results.Row old = results.row(wl, "server peak old gen used", "MiB", "%.0f", false);
         Results.Row afterGc = results.row(wl, "server peak heap after GC (-Xlog:gc)", "MiB", "%.0f", false);
+        Results.Row fullGcs = results.row(wl, "server full GCs during the batch", "", "%.0f", false);
         Results.Row rss = results.row(wl, "server peak RSS since start (VmHWM)", "MiB", "%.0f", false);
         ExecutorService pool = Executors.newFixedThreadPool(largeConc);
         try {
@@ -483,6 +484,7 @@ public final class E2eBench {
                     results.put(rss, p.name, HeapSampler.peakRssMb(p.pid()), 1, 0);
                     double[] gc = HeapSampler.gcLogPeaks(p.gcLog, gcLogOffset);
                     results.put(afterGc, p.name, gc[1], (int) gc[2], 0);
+                    results.put(fullGcs, p.name, p.gcLog == null ? Double.NaN : gc[3], 1, 0);
                     if (gc[2] == 0) {
                         results.note(afterGc, p.name, "(no GC during the run)");
                     }

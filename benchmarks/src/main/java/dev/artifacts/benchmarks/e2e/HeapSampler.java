@@ -137,18 +137,20 @@ final class HeapSampler implements AutoCloseable {
 
     /**
      * Scans a unified-logging GC log ({@code -Xlog:gc}) from byte {@code offset} on and returns
-     * {peak heap before GC, peak heap after GC, number of GC lines}, in MiB.
+     * {peak heap before GC, peak heap after GC (MiB), number of GC lines, number of full GCs}.
      */
     static double[] gcLogPeaks(Path log, long offset) {
         double before = Double.NaN;
         double after = Double.NaN;
         int n = 0;
+        int full = 0;
         if (log == null || !Files.exists(log)) {
-            return new double[] {before, after, 0};
+            return new double[] {before, after, 0, 0};
         }
         try (var ch = Files.newByteChannel(log)) {
             ch.position(offset);
             String text = new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+            full = text.split("Pause Full", -1).length - 1;
             java.util.regex.Matcher m = GC_LINE.matcher(text);
             while (m.find()) {
                 double b = Double.parseDouble(m.group(1));
@@ -160,7 +162,7 @@ final class HeapSampler implements AutoCloseable {
         } catch (IOException | NumberFormatException e) {
             // leave NaN
         }
-        return new double[] {before, after, n};
+        return new double[] {before, after, n, full};
     }
 
     @Override
