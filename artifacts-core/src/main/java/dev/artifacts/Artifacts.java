@@ -52,10 +52,9 @@ public final class Artifacts implements AutoCloseable {
     this.pushLimits = b.pushLimits;
     this.adminTokenHash = b.adminToken == null ? null : Secrets.sha256(b.adminToken);
     this.authenticator = b.authenticator != null ? b.authenticator : new BasicTokenAuthenticator(this);
-    this.maintenance =
-        b.autoCompaction ? new Maintenance(id -> !storage.forks(id).isEmpty()) : null;
+    this.maintenance = new Maintenance(id -> !storage.forks(id).isEmpty(), b.autoCompaction);
     EngineRepository.RefsChangedListener listener =
-        maintenance == null ? null : (repo, changes) -> maintenance.refsChanged(repo);
+        (repo, changes) -> maintenance.refsChanged(repo);
     this.repositories =
         Caffeine.newBuilder()
             .maximumSize(b.openRepositoryCacheSize)
@@ -211,7 +210,7 @@ public final class Artifacts implements AutoCloseable {
     EngineRepository repo =
         (EngineRepository) repository(id).orElseThrow(() -> notFound(id));
     try {
-      Maintenance.repack(repo, !storage.forks(id).isEmpty());
+      maintenance.repackNow(repo);
     } catch (java.io.IOException e) {
       StorageException cause = Failures.storageCause(e);
       throw cause != null ? cause : new StorageException("repack of " + id + " failed: " + e.getMessage(), e);
@@ -310,9 +309,7 @@ public final class Artifacts implements AutoCloseable {
   /** Closes the storage backend. Never throws. */
   @Override
   public void close() {
-    if (maintenance != null) {
-      maintenance.close();
-    }
+    maintenance.close();
     repositories.invalidateAll();
     try {
       storage.close();

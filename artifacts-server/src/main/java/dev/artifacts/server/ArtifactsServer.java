@@ -21,7 +21,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * flag. Also usable from tests: {@link #start(ServerConfig)} returns once the port is bound.
  */
 public final class ArtifactsServer implements AutoCloseable {
-  private static final long BLOCK_CACHE_BYTES = 256L << 20;
+  private static final long BLOCK_CACHE_BYTES = 128L << 20;
 
   private final Server jetty;
   private final Artifacts artifacts;

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.jgit.internal.storage.dfs.DfsGarbageCollector;
 import org.eclipse.jgit.internal.storage.dfs.DfsPackCompactor;
 import org.eclipse.jgit.internal.storage.dfs.DfsObjDatabase.PackSource;
@@ -38,10 +39,17 @@ public final class Maintenance implements AutoCloseable {
   private final ExecutorService executor;
   private final Set<String> queued = ConcurrentHashMap.newKeySet();
   private final Predicate<String> hasForks;
+  private final boolean automatic;
+  /** One repack at a time per repository: two concurrent ones would both commit a full pack. */
+  private final ConcurrentHashMap<String, ReentrantLock> repackLocks = new ConcurrentHashMap<>();
 
-  /** @param hasForks tells whether a repository has forks, which read its packs */
-  public Maintenance(Predicate<String> hasForks) {
+  /**
+   * @param hasForks tells whether a repository has forks, which read its packs
+   * @param automatic whether {@link #refsChanged} schedules background repacks
+   */
+  public Maintenance(Predicate<String> hasForks, boolean automatic) {
     this.hasForks = hasForks;
+    this.automatic = automatic;
     this.executor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -55,7 +63,7 @@ public final class Maintenance implements AutoCloseable {
   /** Called after refs of {@code repo} moved; queues a repack when the repository needs one. */
   public void refsChanged(EngineRepository repo) {
     String id = repo.store().id();
-    if (queued.contains(id)) {
+    if (!automatic || queued.contains(id)) {
       return;
     }
     try {
@@ -71,7 +79,7 @@ public final class Maintenance implements AutoCloseable {
         executor.execute(
             () -> {
               try {
-                repack(repo, hasForks.test(id));
+                repackIfNeeded(repo);
               } catch (IOException | RuntimeException e) {
                 LOG.warn("background repack of {} failed", id, e);
               } finally {
@@ -118,6 +126,33 @@ public final class Maintenance implements AutoCloseable {
     return own;
   }
 
+  private void repackIfNeeded(EngineRepository repo) throws IOException {
+    ReentrantLock lock = lockOf(repo);
+    lock.lock();
+    try {
+      if (needsRepack(repo)) {
+        repack(repo, hasForks.test(repo.store().id()));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Repacks now in the calling thread, after any repack of the same repository in progress. */
+  public void repackNow(EngineRepository repo) throws IOException {
+    ReentrantLock lock = lockOf(repo);
+    lock.lock();
+    try {
+      repack(repo, hasForks.test(repo.store().id()));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private ReentrantLock lockOf(EngineRepository repo) {
+    return repackLocks.computeIfAbsent(repo.store().id(), k -> new ReentrantLock());
+  }
+
   /**
    * Repacks {@code repo} now, in the calling thread, without ever dropping an object a ref of the
    * repository or of any fork may reach.
@@ -130,7 +165,7 @@ public final class Maintenance implements AutoCloseable {
    *
    * @param hasForks whether forks of {@code repo} exist now
    */
-  public static void repack(EngineRepository repo, boolean hasForks) throws IOException {
+  static void repack(EngineRepository repo, boolean hasForks) throws IOException {
     long start = System.nanoTime();
     if (repo.isFork()) {
       List<DfsPackFile> own = ownPacks(repo);

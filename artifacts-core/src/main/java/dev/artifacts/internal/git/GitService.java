@@ -12,6 +12,7 @@ import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.pack.PackConfig;
 import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceivePack;
@@ -128,7 +129,22 @@ public final class GitService {
     up.setBiDirectionalPipe(false);
     up.setExtraParameters(protocol.parameters());
     up.setRequestValidator(new ReachableObjectValidator());
+    up.setPackConfig(uploadPackConfig(repo));
     return up;
+  }
+
+  /**
+   * Stored deltas are reused, but no new delta search runs while a client waits: a full clone
+   * streams the repacked pack as it is, and for shallow, filtered or incremental packs the search
+   * (a window over every object stored whole) costs the server far more time than the bytes it
+   * saves cost the client.
+   */
+  private static PackConfig uploadPackConfig(Repository repo) {
+    PackConfig config = new PackConfig(repo);
+    config.setDeltaCompress(false);
+    config.setReuseDeltas(true);
+    config.setReuseObjects(true);
+    return config;
   }
 
   private ReceivePack newReceivePack(Repository repo) {
