@@ -1,7 +1,5 @@
 package dev.artifacts.conformance;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.artifacts.spi.ObjectStore;
 import dev.artifacts.spi.PackDescriptor;
 import dev.artifacts.spi.ReadableFile;
@@ -104,7 +102,9 @@ final class Packs {
   /** Reads a whole open file from position 0, checking the read contract on the way. */
   static byte[] readAll(ReadableFile f) {
     long size = f.size();
-    assertThat(size).as("ReadableFile.size()").isGreaterThanOrEqualTo(0);
+    if (size < 0) {
+      throw new AssertionError("ReadableFile.size() is negative: " + size);
+    }
     ByteArrayOutputStream out = new ByteArrayOutputStream((int) size);
     ByteBuffer buf = ByteBuffer.allocate(8192);
     long pos = 0;
@@ -114,15 +114,23 @@ final class Packs {
       if (n < 0) {
         break;
       }
-      assertThat(n)
-          .as("ReadableFile.read(%d) into %d free bytes of a %d-byte file must fill as much as the file allows",
-              pos, buf.capacity(), size)
-          .isEqualTo((int) Math.min(buf.capacity(), size - pos));
-      assertThat(buf.position()).as("buffer position advances by the count read").isEqualTo(n);
+      int expected = (int) Math.min(buf.capacity(), size - pos);
+      if (n != expected) {
+        throw new AssertionError(
+            "ReadableFile.read(" + pos + ") into " + buf.capacity() + " free bytes of a " + size
+                + "-byte file must fill as much as the file allows (" + expected + "), but read " + n);
+      }
+      if (buf.position() != n) {
+        throw new AssertionError(
+            "ReadableFile.read must advance the buffer's position by the count read: read " + n
+                + ", position " + buf.position());
+      }
       out.write(buf.array(), 0, n);
       pos += n;
     }
-    assertThat(pos).as("bytes read before -1 equal size()").isEqualTo(size);
+    if (pos != size) {
+      throw new AssertionError("read " + pos + " bytes before -1 from a file whose size() is " + size);
+    }
     return out.toByteArray();
   }
 

@@ -180,11 +180,15 @@ public abstract class StorageConformance extends ConformanceSuite {
     for (int pageSize : List.of(1, 2, 5, 7, 18, 100)) {
       List<String> seen = new ArrayList<>();
       String after = null;
-      while (true) {
+      for (int pages = 0; ; pages++) {
+        assertThat(pages).as("pages of %d needed to list %d ids", pageSize, ids.size()).isLessThanOrEqualTo(ids.size() + 1);
         List<String> page = storage.list(after, pageSize);
         assertThat(page.size()).isLessThanOrEqualTo(pageSize);
         if (page.isEmpty()) {
           break;
+        }
+        if (after != null) {
+          assertThat(page.get(0).compareTo(after)).as("list(\"%s\", %d) starts strictly after afterId", after, pageSize).isPositive();
         }
         seen.addAll(page);
         after = page.get(page.size() - 1);
