@@ -33,7 +33,11 @@ import org.eclipse.jgit.revwalk.RevObject;
 /** Helpers to drive the engine ({@link Artifacts}) over a storage under test. */
 final class EngineSupport {
   static final PersonIdent AUTHOR =
-      new PersonIdent("Conformance Kit", "kit@example.invalid", 1_700_000_000_000L, 0);
+      new PersonIdent(
+          "Conformance Kit",
+          "kit@example.invalid",
+          java.time.Instant.ofEpochMilli(1_700_000_000_000L),
+          java.time.ZoneOffset.UTC);
 
   private EngineSupport() {}
 

@@ -184,7 +184,10 @@ final class History {
 
   private PersonIdent ident() {
     return new PersonIdent(
-        "Conformance Kit", "kit@example.invalid", 1_700_000_000_000L + commits * 60_000L, 60);
+        "Conformance Kit",
+        "kit@example.invalid",
+        java.time.Instant.ofEpochMilli(1_700_000_000_000L + commits * 60_000L),
+        java.time.ZoneOffset.ofHours(1));
   }
 
   private byte[] text(int lines) {
