@@ -439,13 +439,13 @@ public abstract class ModelConformance extends ConformanceSuite {
         }
         case 4 -> {
           if (model.repos.containsKey(a)) {
-            String hash = "t" + step.b();
+            String hash = TokenHashes.of("t" + step.b());
             storage.tokens().put(new TokenRecord(hash, a, step.flag() ? "read" : "write", 1_000L, 0));
             tokens.put(hash, a);
           }
         }
         default -> {
-          String hash = "t" + step.b();
+          String hash = TokenHashes.of("t" + step.b());
           assertThat(storage.tokens().remove(hash)).as(context + ": remove token").isEqualTo(tokens.remove(hash) != null);
         }
       }

@@ -44,8 +44,8 @@ public abstract class StorageConformance extends ConformanceSuite {
       Arrays.asList(
           null, "", " ", "a b", "a/b", "a.b", "..", "a:b", "é", "a\nb", "x".repeat(65), "tab\t", "semi;colon");
 
-  private static TokenRecord token(String hash, String repo) {
-    return new TokenRecord(hash, repo, "write", 1_700_000_000_000L, 0);
+  private static TokenRecord token(String label, String repo) {
+    return new TokenRecord(TokenHashes.of(label), repo, "write", 1_700_000_000_000L, 0);
   }
 
   /**
@@ -225,8 +225,8 @@ public abstract class StorageConformance extends ConformanceSuite {
     assertThat(storage.delete(id)).isEqualTo(DeleteResult.DELETED);
     assertThat(storage.open(id)).isEmpty();
     assertThat(storage.list(null, 10)).containsExactly(other);
-    assertThat(storage.tokens().find("h1")).isEmpty();
-    assertThat(storage.tokens().find("h2")).isEmpty();
+    assertThat(storage.tokens().find(TokenHashes.of("h1"))).isEmpty();
+    assertThat(storage.tokens().find(TokenHashes.of("h2"))).isEmpty();
     assertThat(storage.tokens().forRepository(id)).isEmpty();
     assertThat(storage.delete(id)).isEqualTo(DeleteResult.NOT_FOUND);
     assertThat(storage.delete(uniqueId("never"))).isEqualTo(DeleteResult.NOT_FOUND);
@@ -238,7 +238,7 @@ public abstract class StorageConformance extends ConformanceSuite {
 
     assertThat(keep.refs().get(MAIN)).contains(RefValue.of(RefStoreConformance.id(2)));
     assertThat(storage.open(other).orElseThrow().objects().listPacks()).containsExactly(kept.descriptor());
-    assertThat(storage.tokens().find("h3")).contains(token("h3", other));
+    assertThat(storage.tokens().find(TokenHashes.of("h3"))).contains(token("h3", other));
   }
 
   /**
@@ -412,7 +412,7 @@ public abstract class StorageConformance extends ConformanceSuite {
     assertThat(still.refs().list("")).isEqualTo(Map.of(MAIN, RefValue.of(RefStoreConformance.id(1))));
     assertThat(still.objects().listPacks()).containsExactly(pack.descriptor());
     assertThat(Packs.readAll(still.objects(), pack.name(), "pack")).isEqualTo(pack.files().get("pack"));
-    assertThat(storage.tokens().find("parent-token")).isPresent();
+    assertThat(storage.tokens().find(TokenHashes.of("parent-token"))).isPresent();
     assertThat(storage.list(null, 10)).containsExactlyInAnyOrder(parent, child, grandchild);
 
     assertThat(storage.delete(grandchild)).isEqualTo(DeleteResult.DELETED);
@@ -421,7 +421,7 @@ public abstract class StorageConformance extends ConformanceSuite {
     assertThat(storage.forks(parent)).isEmpty();
     assertThat(storage.delete(parent)).isEqualTo(DeleteResult.DELETED);
     assertThat(storage.list(null, 10)).isEmpty();
-    assertThat(storage.tokens().find("parent-token")).isEmpty();
+    assertThat(storage.tokens().find(TokenHashes.of("parent-token"))).isEmpty();
   }
 
   /**
@@ -527,29 +527,29 @@ public abstract class StorageConformance extends ConformanceSuite {
     String b = uniqueId("b");
     createRepository(storage, a);
     createRepository(storage, b);
-    TokenRecord t1 = new TokenRecord("aa11", a, "write", 1_000L, 0);
-    TokenRecord t2 = new TokenRecord("bb22", a, "read", 2_000L, 9_000L);
-    TokenRecord t3 = new TokenRecord("cc33", b, "read", 3_000L, 0);
+    TokenRecord t1 = new TokenRecord(TokenHashes.of("aa11"), a, "write", 1_000L, 0);
+    TokenRecord t2 = new TokenRecord(TokenHashes.of("bb22"), a, "read", 2_000L, 9_000L);
+    TokenRecord t3 = new TokenRecord(TokenHashes.of("cc33"), b, "read", 3_000L, 0);
     tokens.put(t1);
     tokens.put(t2);
     tokens.put(t3);
-    assertThat(tokens.find("aa11")).contains(t1);
-    assertThat(tokens.find("bb22")).contains(t2);
-    assertThat(tokens.find("zz99")).isEmpty();
+    assertThat(tokens.find(TokenHashes.of("aa11"))).contains(t1);
+    assertThat(tokens.find(TokenHashes.of("bb22"))).contains(t2);
+    assertThat(tokens.find(TokenHashes.of("zz99"))).isEmpty();
     assertThat(tokens.forRepository(a)).containsExactlyInAnyOrder(t1, t2);
     assertThat(tokens.forRepository(b)).containsExactly(t3);
     assertThat(tokens.forRepository(uniqueId("none"))).isEmpty();
 
-    TokenRecord replaced = new TokenRecord("aa11", b, "read", 4_000L, 5_000L);
+    TokenRecord replaced = new TokenRecord(TokenHashes.of("aa11"), b, "read", 4_000L, 5_000L);
     tokens.put(replaced);
-    assertThat(tokens.find("aa11")).contains(replaced);
+    assertThat(tokens.find(TokenHashes.of("aa11"))).contains(replaced);
     assertThat(tokens.forRepository(a)).containsExactly(t2);
     assertThat(tokens.forRepository(b)).containsExactlyInAnyOrder(t3, replaced);
 
-    assertThat(tokens.remove("bb22")).isTrue();
-    assertThat(tokens.remove("bb22")).isFalse();
-    assertThat(tokens.remove("never")).isFalse();
-    assertThat(tokens.find("bb22")).isEmpty();
+    assertThat(tokens.remove(TokenHashes.of("bb22"))).isTrue();
+    assertThat(tokens.remove(TokenHashes.of("bb22"))).isFalse();
+    assertThat(tokens.remove(TokenHashes.of("never"))).isFalse();
+    assertThat(tokens.find(TokenHashes.of("bb22"))).isEmpty();
     assertThat(tokens.forRepository(a)).isEmpty();
   }
 
@@ -586,7 +586,7 @@ public abstract class StorageConformance extends ConformanceSuite {
     storage.delete(gone);
     storage.tokens().put(token("keep", parent));
     storage.tokens().put(token("drop", parent));
-    storage.tokens().remove("drop");
+    storage.tokens().remove(TokenHashes.of("drop"));
     Map<String, RefValue> parentRefs = p.refs().list("");
     Map<String, RefValue> childRefs = storage.open(child).orElseThrow().refs().list("");
 
@@ -605,7 +605,7 @@ public abstract class StorageConformance extends ConformanceSuite {
     assertThat(again.forks(parent)).containsExactly(child);
     assertThat(again.delete(parent)).isEqualTo(DeleteResult.HAS_FORKS);
     assertThat(again.open(gone)).isEmpty();
-    assertThat(again.tokens().find("keep")).contains(token("keep", parent));
-    assertThat(again.tokens().find("drop")).isEmpty();
+    assertThat(again.tokens().find(TokenHashes.of("keep"))).contains(token("keep", parent));
+    assertThat(again.tokens().find(TokenHashes.of("drop"))).isEmpty();
   }
 }

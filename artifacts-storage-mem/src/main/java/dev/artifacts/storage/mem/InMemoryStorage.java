@@ -81,6 +81,7 @@ public final class InMemoryStorage implements Storage {
 
   @Override
   public List<String> forks(String id) {
+    RepositoryIds.requireValid(id);
     List<String> out = new ArrayList<>();
     for (MemRepositoryStore r : repositories.values()) {
       if (r.parentId().filter(id::equals).isPresent()) {
@@ -101,8 +102,8 @@ public final class InMemoryStorage implements Storage {
         return DeleteResult.HAS_FORKS;
       }
       repositories.remove(id);
+      tokens.removeRepository(id);
     }
-    tokens.removeRepository(id);
     return DeleteResult.DELETED;
   }
 

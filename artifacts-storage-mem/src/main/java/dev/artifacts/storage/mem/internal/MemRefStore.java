@@ -30,8 +30,14 @@ final class MemRefStore implements RefStore {
     if (prefix.isEmpty()) {
       return java.util.Collections.unmodifiableMap(snapshot);
     }
-    return java.util.Collections.unmodifiableMap(
-        snapshot.subMap(prefix, true, prefix + Character.MAX_VALUE, true));
+    TreeMap<String, RefValue> out = new TreeMap<>();
+    for (Map.Entry<String, RefValue> e : snapshot.tailMap(prefix, true).entrySet()) {
+      if (!e.getKey().startsWith(prefix)) {
+        break;
+      }
+      out.put(e.getKey(), e.getValue());
+    }
+    return java.util.Collections.unmodifiableMap(out);
   }
 
   @Override
