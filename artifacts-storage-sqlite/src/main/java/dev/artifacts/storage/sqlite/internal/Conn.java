@@ -10,7 +10,7 @@ import java.util.Properties;
 
 /**
  * One SQLite connection with its prepared statements. Used by one thread at a time (the reader
- * pool and the writer lock guarantee it), so the statement cache needs no locking.
+ * pool and the writer thread guarantee it), so the statement cache needs no locking.
  */
 final class Conn implements AutoCloseable {
   private final Connection connection;
@@ -22,6 +22,8 @@ final class Conn implements AutoCloseable {
 
   static Conn open(String path) throws SQLException {
     Properties props = new Properties();
+    // otherwise the driver prepares and runs "SELECT last_insert_rowid()" after every INSERT
+    props.setProperty("jdbc.get_generated_keys", "false");
     return new Conn(org.sqlite.JDBC.createConnection("jdbc:sqlite:" + path, props));
   }
 

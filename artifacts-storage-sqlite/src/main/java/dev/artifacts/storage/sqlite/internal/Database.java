@@ -142,7 +142,7 @@ public final class Database {
       }
       writerConn = Conn.open(file.toString());
       initialize(writerConn, file);
-      Writer writer = new Writer(writerConn, options, file.toString());
+      Writer writer = new Writer(writerConn, options, file);
       for (int i = 0; i < options.readers(); i++) {
         Conn r = Conn.open(file.toString());
         readerConns.add(r);
@@ -207,7 +207,8 @@ public final class Database {
       throw new StorageException(
           "cannot switch " + file + " to WAL mode (journal_mode is " + mode + ")", null);
     }
-    c.exec("PRAGMA synchronous=FULL");
+    // the writer fsyncs the WAL itself before acknowledging a durable change (see Writer)
+    c.exec("PRAGMA synchronous=NORMAL");
     c.exec("PRAGMA temp_store=MEMORY");
     c.exec("PRAGMA cache_size=-16384");
     c.exec("PRAGMA journal_size_limit=67108864");

@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Every change (create, fork, delete) is one durable write transaction that checks its
  * preconditions in SQL, so create, fork and delete are linearized by the single writer: a fork
  * and a delete of its parent can never both succeed. The cache of {@link SqliteRepository}
- * instances is changed only by after-commit hooks and by loads that hold the writer lock, so it
+ * instances is changed only by after-commit hooks and by loads, both on the writer thread, so it
  * always reflects the committed registry, in commit order.
  */
 public final class Registry {
@@ -66,7 +66,7 @@ public final class Registry {
     if (cached != null) {
       return Optional.of(cached);
     }
-    // cheap negative answer without the writer lock
+    // cheap negative answer without a trip to the writer thread
     boolean exists =
         db.read(
             "looking up repository " + id,
@@ -140,11 +140,22 @@ public final class Registry {
         "forking repository " + parentId + " as " + childId,
         true,
         tx -> {
-          long parentRid = ridOf(tx, parentId);
+          PreparedStatement ids =
+              tx.prepare(
+                  "SELECT (SELECT rid FROM repos WHERE id = ?), EXISTS (SELECT 1 FROM repos WHERE id = ?)");
+          ids.setString(1, parentId);
+          ids.setString(2, childId);
+          long parentRid;
+          boolean childExists;
+          try (ResultSet rs = ids.executeQuery()) {
+            rs.next();
+            parentRid = rs.getLong(1);
+            childExists = rs.getInt(2) != 0;
+          }
           if (parentRid == 0) {
             throw new IllegalArgumentException("no repository '" + parentId + "' to fork");
           }
-          if (ridOf(tx, childId) != 0) {
+          if (childExists) {
             return Optional.empty();
           }
           long rid = insertRepo(tx, childId, parentRid, readOnly, now);
@@ -155,20 +166,9 @@ public final class Registry {
           copy.setLong(1, rid);
           copy.setLong(2, parentRid);
           copy.executeUpdate();
-          TreeMap<String, RefValue> refs = new TreeMap<>();
-          PreparedStatement q =
-              tx.prepare("SELECT name, oid, peeled, target FROM refs WHERE rid = ?");
-          q.setLong(1, rid);
-          try (ResultSet rs = q.executeQuery()) {
-            while (rs.next()) {
-              refs.put(
-                  rs.getString(1),
-                  SqliteRefStore.decode(rs.getBytes(2), rs.getBytes(3), rs.getString(4)));
-            }
-          }
           tx.fault(SqliteOptions.FaultInjector.FORK);
           SqliteRepository repo =
-              new SqliteRepository(db, rid, childId, parentId, readOnly, Map.of(), refs);
+              new SqliteRepository(db, rid, childId, parentId, readOnly, Map.of(), null);
           tx.afterCommit(() -> cache.put(childId, repo));
           return Optional.of(repo);
         });

@@ -22,7 +22,8 @@ import org.eclipse.jgit.lib.ObjectId;
 /**
  * Refs of one repository: rows of {@code refs (rid, name, oid, peeled, target)}.
  *
- * <p>Reads are served from an immutable in-memory snapshot. {@link #apply} runs in a write
+ * <p>Reads are served from an immutable in-memory snapshot, loaded on first use (a fork's refs
+ * are not read back when it is created: many forks are never read). {@link #apply} runs in a write
  * transaction: it reads each named ref's row, compares it with the expectation, and when all
  * match writes every change, all in the same transaction (compare-and-swap in SQL, linearized by
  * the single writer); the snapshot is replaced after the commit, in commit order.
@@ -36,24 +37,57 @@ final class SqliteRefStore implements RefStore {
   private static final byte[] SAME_AS_OID = new byte[0];
 
   private final SqliteRepository repo;
-  /** Never modified after publication. */
+  /**
+   * Never modified after publication; null until loaded. Written only on the writer thread (by
+   * the load and by after-commit hooks), so it follows the commit order.
+   */
   private volatile TreeMap<String, RefValue> refs;
 
+  /** @param initial the refs, or null to load them from the database on first use */
   SqliteRefStore(SqliteRepository repo, TreeMap<String, RefValue> initial) {
     this.repo = repo;
     this.refs = initial;
   }
 
+  private TreeMap<String, RefValue> snapshot() {
+    TreeMap<String, RefValue> r = refs;
+    if (r != null) {
+      return r;
+    }
+    return repo.db.exclusive(
+        "loading refs of repository " + repo.id(),
+        c -> {
+          TreeMap<String, RefValue> loaded = refs;
+          if (loaded == null) {
+            loaded = load(c, repo.rid);
+            refs = loaded;
+          }
+          return loaded;
+        });
+  }
+
+  static TreeMap<String, RefValue> load(Conn c, long rid) throws SQLException {
+    TreeMap<String, RefValue> out = new TreeMap<>();
+    PreparedStatement q = c.prepare("SELECT name, oid, peeled, target FROM refs WHERE rid = ?");
+    q.setLong(1, rid);
+    try (ResultSet rs = q.executeQuery()) {
+      while (rs.next()) {
+        out.put(rs.getString(1), decode(rs.getBytes(2), rs.getBytes(3), rs.getString(4)));
+      }
+    }
+    return out;
+  }
+
   @Override
   public Optional<RefValue> get(String name) {
     repo.checkUsable();
-    return Optional.ofNullable(refs.get(name));
+    return Optional.ofNullable(snapshot().get(name));
   }
 
   @Override
   public Map<String, RefValue> list(String prefix) {
     repo.checkUsable();
-    TreeMap<String, RefValue> snapshot = refs;
+    TreeMap<String, RefValue> snapshot = snapshot();
     if (prefix.isEmpty()) {
       return Collections.unmodifiableMap(snapshot);
     }
@@ -128,9 +162,13 @@ final class SqliteRefStore implements RefStore {
         });
   }
 
-  /** After-commit hook: the new snapshot. */
+  /** After-commit hook: the new snapshot (nothing to do while none is loaded). */
   private void publish(List<RefChange> batch) {
-    TreeMap<String, RefValue> next = new TreeMap<>(refs);
+    TreeMap<String, RefValue> current = refs;
+    if (current == null) {
+      return;
+    }
+    TreeMap<String, RefValue> next = new TreeMap<>(current);
     for (RefChange c : batch) {
       if (c.newValue() == null) {
         next.remove(c.name());

@@ -35,7 +35,7 @@ public final class SqliteRepository implements RepositoryStore {
       String parentId,
       boolean readOnly,
       Map<String, SqliteObjectStore.Pack> packs,
-      TreeMap<String, RefValue> refs) {
+      TreeMap<String, RefValue> refs) { // refs null: loaded on first use
     this.db = db;
     this.rid = rid;
     this.id = id;
@@ -46,21 +46,14 @@ public final class SqliteRepository implements RepositoryStore {
   }
 
   /**
-   * Reads a repository's committed packs and refs. Called with the writer lock held, so no write
+   * Reads a repository's committed packs and refs. Runs on the writer thread between transactions, so no write
    * of this process interleaves.
    */
   static SqliteRepository load(
       Database db, Conn c, long rid, String id, String parentId, boolean readOnly)
       throws SQLException {
     Map<String, SqliteObjectStore.Pack> packs = SqliteObjectStore.load(c, rid);
-    TreeMap<String, RefValue> refs = new TreeMap<>();
-    PreparedStatement q = c.prepare("SELECT name, oid, peeled, target FROM refs WHERE rid = ?");
-    q.setLong(1, rid);
-    try (ResultSet rs = q.executeQuery()) {
-      while (rs.next()) {
-        refs.put(rs.getString(1), SqliteRefStore.decode(rs.getBytes(2), rs.getBytes(3), rs.getString(4)));
-      }
-    }
+    TreeMap<String, RefValue> refs = SqliteRefStore.load(c, rid);
     return new SqliteRepository(db, rid, id, parentId, readOnly, packs, refs);
   }
 

@@ -17,7 +17,7 @@ import java.util.Objects;
  * than the buffer therefore costs no write before its commit.
  *
  * <p>Used by one thread; {@link #abort} (rollback) may come from another, hence the monitor.
- * After-commit hooks (which run under the writer lock) never take the monitor: a thread holding
+ * After-commit hooks (which run on the writer thread) never take the monitor: a thread holding
  * it may be waiting for the writer.
  */
 final class SqliteWritableFile implements WritableFile {

@@ -1,29 +1,44 @@
 package dev.artifacts.storage.sqlite.internal;
 
 import dev.artifacts.spi.StorageException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single writer connection, with group commit.
+ * The single writer connection, with group commit and a pipelined WAL sync.
  *
- * <p>Every change to the database is an {@link Op} submitted here. Ops are queued; the thread
- * that holds the writer lock (the "leader", one of the submitting threads) takes every queued op,
- * runs them in one {@code BEGIN IMMEDIATE} transaction, each inside its own savepoint (an op that
- * fails is undone alone and reports its own failure), and commits once: with {@code
- * synchronous=FULL} when any op of the batch needs durability, so one fsync of the WAL covers
- * the whole batch. Then it runs the ops' {@linkplain Tx#afterCommit after-commit hooks} in
- * order (they publish the change to the in-memory caches, so caches follow the commit order)
- * and completes the ops. Threads whose op a leader ran find it done when they get the lock.
+ * <p>Every change to the database is an {@link Op} submitted here and run by one dedicated
+ * writer thread, which owns the connection. The thread takes every queued op (up to {@value
+ * #MAX_BATCH}), runs them in one {@code BEGIN IMMEDIATE} transaction and commits once. An op
+ * that throws reports its own failure: the transaction is rolled back and the batch runs again
+ * without it, so the other ops are not affected.
+ * Then it runs the ops' {@linkplain Tx#afterCommit after-commit hooks} in order (they publish
+ * the change to the in-memory caches, so caches follow the commit order).
  *
- * <p>Ops must not change shared Java state while running: a busy database makes the leader roll
- * the batch back and run it again; only hooks, which run once after the commit, may.
+ * <p><b>Durability.</b> The connection commits with {@code synchronous=NORMAL}: SQLite writes
+ * the transaction's WAL frames but does not fsync. A durable op is acknowledged (its submitter
+ * returns) only after a second thread, the syncer, has fsynced the WAL file ({@code
+ * FileChannel.force}, fdatasync) after that commit. That is exactly what {@code
+ * synchronous=FULL} does at the end of every commit, except that the fsync no longer blocks the
+ * writer: while the syncer waits for the disk, the writer already runs the next batch, and one
+ * fsync acknowledges every batch committed before it. WAL frames are appended in commit order
+ * and recovery replays a prefix of them, so an acknowledged change never depends on a lost one.
+ * Ops that need no durability (staging rows, purges) are acknowledged at commit.
+ *
+ * <p>Ops must not change shared Java state while running: a busy database makes the writer roll
+ * the batch back and run it again; only hooks, which run once after the commit, may. Ops and
+ * hooks run on the writer thread and must never submit work themselves.
  *
  * <p>SQLITE_BUSY / SQLITE_LOCKED (another process holds a lock) roll the batch back and retry it
  * with backoff for up to {@link SqliteOptions#busyBudget()}; then every op fails with a
@@ -31,7 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Writer {
   private static final Logger LOG = LoggerFactory.getLogger(Writer.class);
-  private static final int MAX_BATCH = 256;
+  static final int MAX_BATCH = 256;
 
   /** One unit of work run inside the writer's transaction. */
   @FunctionalInterface
@@ -39,7 +54,7 @@ final class Writer {
     T run(Tx tx) throws SQLException;
   }
 
-  /** Work run on the writer connection while no write can happen, outside a transaction. */
+  /** Work run on the writer connection between transactions (no write commits meanwhile). */
   @FunctionalInterface
   interface Exclusive<T> {
     T run(Conn conn) throws SQLException;
@@ -60,7 +75,7 @@ final class Writer {
       return conn.prepare(sql);
     }
 
-    /** Runs {@code hook} after the transaction committed, in commit order, under the writer lock. */
+    /** Runs {@code hook} after the transaction committed, in commit order, on the writer thread. */
     void afterCommit(Runnable hook) {
       hooks.add(hook);
     }
@@ -74,15 +89,18 @@ final class Writer {
     final String what;
     final boolean durable;
     final Op<T> op;
+    final Exclusive<T> exclusive;
+    final Thread waiter = Thread.currentThread();
     T result;
     RuntimeException failure;
     List<Runnable> hooks = List.of();
-    boolean done;
+    private volatile boolean done;
 
-    Task(String what, boolean durable, Op<T> op) {
+    Task(String what, boolean durable, Op<T> op, Exclusive<T> exclusive) {
       this.what = what;
       this.durable = durable;
       this.op = op;
+      this.exclusive = exclusive;
     }
 
     void run(Tx tx) throws SQLException {
@@ -93,6 +111,30 @@ final class Writer {
       result = null;
       failure = null;
       hooks = List.of();
+    }
+
+    void complete() {
+      done = true;
+      LockSupport.unpark(waiter);
+    }
+
+    void fail(RuntimeException e) {
+      failure = e;
+      complete();
+    }
+
+    /** Waits for completion; an interrupt is remembered but cannot abandon a submitted op. */
+    void await() {
+      boolean interrupted = false;
+      while (!done) {
+        LockSupport.park(this);
+        if (Thread.interrupted()) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
 
     T outcome() {
@@ -114,92 +156,79 @@ final class Writer {
     }
   }
 
-  private final ReentrantLock lock = new ReentrantLock();
   private final ConcurrentLinkedQueue<Task<?>> queue = new ConcurrentLinkedQueue<>();
   private final Conn conn;
   private final SqliteOptions options;
   private final String file;
-  /** The connection's current {@code synchronous} setting: null unknown, true FULL, false NORMAL. */
-  private Boolean fullSync;
-  private boolean closed;
+  private final Thread thread;
+  private volatile boolean closing;
+  private volatile boolean exited;
+  private final Syncer syncer;
 
-  Writer(Conn conn, SqliteOptions options, String file) {
+  Writer(Conn conn, SqliteOptions options, Path file) {
     this.conn = conn;
     this.options = options;
-    this.file = file;
+    this.file = file.toString();
+    this.syncer = new Syncer(file.resolveSibling(file.getFileName() + "-wal"));
+    this.thread = new Thread(this::loop, "artifacts-sqlite-writer");
+    thread.setDaemon(true);
+    thread.start();
   }
 
   /**
    * Runs {@code op} in a write transaction (possibly together with ops of other threads) and
-   * returns its result once committed.
+   * returns its result once committed (and, when {@code durable}, once the WAL is fsynced).
    *
-   * @param durable true when the change must survive power loss once this returns ({@code
-   *     synchronous=FULL}); false for data nothing refers to yet (staging rows, purges)
-   * @throws StorageException when the op or the commit failed; nothing of the op is applied then
+   * @param durable true when the change must survive power loss once this returns; false for
+   *     data nothing refers to yet (staging rows, purges), acknowledged at commit
+   * @throws StorageException when the op or the commit failed (nothing of the op is applied
+   *     then), or, rarely, when the commit succeeded but the WAL fsync failed (the change is then
+   *     visible in this process but may not survive a power loss; the message says so)
    */
   <T> T submit(String what, boolean durable, Op<T> op) {
-    Task<T> task = new Task<>(what, durable, op);
-    queue.add(task);
-    lock.lock();
-    try {
-      while (!task.done) {
-        runBatch();
-      }
-    } finally {
-      lock.unlock();
-    }
-    return task.outcome();
+    Objects.requireNonNull(op, "op");
+    return enqueue(new Task<>(what, durable, op, null));
   }
 
   /**
-   * Runs {@code work} on the writer connection while holding the writer lock: no write of this
+   * Runs {@code work} on the writer connection between two transactions: no write of this
    * process commits meanwhile, and no after-commit hook runs. Used to load a repository into the
    * cache consistently.
    */
   <T> T exclusive(String what, Exclusive<T> work) {
-    lock.lock();
-    try {
-      if (closed) {
-        throw closedException();
-      }
-      long start = System.nanoTime();
-      int attempt = 0;
-      while (true) {
-        try {
-          return work.run(conn);
-        } catch (SQLException e) {
-          if (!Sql.isBusy(e) || !backoff(start, attempt++)) {
-            throw Sql.failure(what, e);
-          }
-        }
-      }
-    } finally {
-      lock.unlock();
-    }
+    return enqueue(new Task<>(what, false, null, work));
   }
 
-  /** Fails queued ops and closes the connection; waits for a batch in progress. Never throws. */
+  private <T> T enqueue(Task<T> task) {
+    if (closing) {
+      throw closedException();
+    }
+    queue.add(task);
+    LockSupport.unpark(thread);
+    if (exited) {
+      failQueued(); // the writer is gone: nobody else will complete what was just queued
+    }
+    task.await();
+    return task.outcome();
+  }
+
+  /** Runs what is queued, then closes the connection. Never throws; closing twice is harmless. */
   void close() {
-    lock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      Task<?> t;
-      while ((t = queue.poll()) != null) {
-        t.failure = closedException();
-        t.done = true;
-      }
+    closing = true;
+    LockSupport.unpark(thread);
+    if (Thread.currentThread() == thread) {
+      return;
+    }
+    boolean interrupted = false;
+    while (thread.isAlive()) {
       try {
-        // leave a small WAL behind; the last connection to close checkpoints anyway
-        conn.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-      } catch (SQLException | RuntimeException e) {
-        LOG.debug("final checkpoint of {} failed: {}", file, e.toString());
+        thread.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
       }
-      conn.close();
-    } finally {
-      lock.unlock();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -207,34 +236,96 @@ final class Writer {
     return new StorageException("SQLite storage " + file + " is closed", null, false);
   }
 
-  /** Called with the lock held: runs one batch of queued ops to completion. */
+  private void failQueued() {
+    Task<?> t;
+    while ((t = queue.poll()) != null) {
+      t.fail(closedException());
+    }
+  }
+
+  private void loop() {
+    try {
+      while (true) {
+        if (queue.isEmpty()) {
+          if (closing) {
+            break;
+          }
+          LockSupport.park(this);
+          continue;
+        }
+        runBatch();
+      }
+    } catch (Throwable t) {
+      LOG.error("{}: writer thread failed; the storage accepts no more writes", file, t);
+    } finally {
+      exited = true;
+      failQueued();
+      syncer.finish();
+      try {
+        // leave a small WAL behind; the last connection to close checkpoints anyway
+        conn.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      } catch (SQLException | RuntimeException e) {
+        LOG.debug("final checkpoint of {} failed: {}", file, e.toString());
+      }
+      conn.close();
+    }
+  }
+
+  /** On the writer thread: runs up to {@link #MAX_BATCH} queued tasks to completion. */
   private void runBatch() {
     List<Task<?>> batch = new ArrayList<>();
     Task<?> next;
     while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
-      batch.add(next);
-    }
-    if (batch.isEmpty()) {
-      return;
-    }
-    if (closed) {
-      for (Task<?> t : batch) {
-        t.failure = closedException();
-        t.done = true;
+      if (next.exclusive != null) {
+        runTransaction(batch);
+        batch.clear();
+        runExclusive(next);
+      } else {
+        batch.add(next);
       }
-      return;
     }
-    boolean durable = false;
-    for (Task<?> t : batch) {
-      durable |= t.durable;
-    }
+    runTransaction(batch);
+  }
+
+  private <T> void runExclusive(Task<T> task) {
     long start = System.nanoTime();
     int attempt = 0;
     try {
       while (true) {
         try {
-          attempt(batch, durable);
+          task.result = task.exclusive.run(conn);
           break;
+        } catch (SQLException e) {
+          if (!Sql.isBusy(e) || !backoff(start, attempt++)) {
+            task.failure = Sql.failure(task.what, e);
+            break;
+          }
+        } catch (RuntimeException e) {
+          task.failure = e;
+          break;
+        }
+      }
+    } finally {
+      task.complete();
+    }
+  }
+
+  private void runTransaction(List<Task<?>> batch) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    long start = System.nanoTime();
+    int attempt = 0;
+    for (Task<?> t : batch) {
+      t.reset();
+    }
+    try {
+      while (true) {
+        try {
+          if (attempt(batch)) {
+            break;
+          }
+          // an op failed: the transaction was rolled back; run the others again without it
         } catch (SQLException e) {
           rollbackQuietly();
           if (Sql.isBusy(e) && backoff(start, attempt++)) {
@@ -275,55 +366,78 @@ final class Writer {
       }
       throw e;
     } finally {
+      List<Task<?>> toSync = null;
       for (Task<?> t : batch) {
-        t.done = true;
+        if (t.durable && t.failure == null) {
+          if (toSync == null) {
+            toSync = new ArrayList<>(batch.size());
+          }
+          toSync.add(t);
+        } else {
+          t.complete();
+        }
+      }
+      if (toSync != null) {
+        syncer.add(toSync);
       }
     }
   }
 
-  private void attempt(List<Task<?>> batch, boolean durable) throws SQLException {
-    if (fullSync == null || fullSync != durable) {
-      conn.exec(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-      fullSync = durable;
-    }
+  static final java.util.concurrent.atomic.AtomicLong STAT_BATCHES = new java.util.concurrent.atomic.AtomicLong();
+  static final java.util.concurrent.atomic.AtomicLong STAT_TASKS = new java.util.concurrent.atomic.AtomicLong();
+  static final java.util.concurrent.atomic.AtomicLong STAT_RUN_NANOS = new java.util.concurrent.atomic.AtomicLong();
+  static final java.util.concurrent.atomic.AtomicLong STAT_COMMIT_NANOS = new java.util.concurrent.atomic.AtomicLong();
+  static final java.util.concurrent.atomic.AtomicLong STAT_FSYNCS = new java.util.concurrent.atomic.AtomicLong();
+  static final java.util.concurrent.atomic.AtomicLong STAT_FSYNC_NANOS = new java.util.concurrent.atomic.AtomicLong();
+  static final java.util.concurrent.atomic.AtomicLong STAT_FSYNC_GROUPS = new java.util.concurrent.atomic.AtomicLong();
+
+  public static String stats() {
+    long b = STAT_BATCHES.get();
+    long f = STAT_FSYNCS.get();
+    return String.format("batches %d, tasks/batch %.1f, run %.2f ms/batch, commit %.2f ms/batch; fsyncs %d, %.2f ms each, %.1f batches each", b, STAT_TASKS.get() / (double) b, STAT_RUN_NANOS.get() / 1e6 / b, STAT_COMMIT_NANOS.get() / 1e6 / b, f, STAT_FSYNC_NANOS.get() / 1e6 / f, STAT_FSYNC_GROUPS.get() / (double) f);
+  }
+
+  /**
+   * Runs the batch's ops that have not failed yet in one transaction and commits.
+   *
+   * @return true when committed; false when an op failed: its failure is recorded, the
+   *     transaction is rolled back, and the caller runs the batch again without it (ops fail
+   *     rarely, so this is cheaper than a savepoint around every op)
+   * @throws SQLException when the database is busy, or BEGIN / COMMIT fail
+   */
+  private boolean attempt(List<Task<?>> batch) throws SQLException {
+    STAT_BATCHES.incrementAndGet();
+    STAT_TASKS.addAndGet(batch.size());
+    long t0 = System.nanoTime();
     conn.prepare("BEGIN IMMEDIATE").execute();
     for (Task<?> task : batch) {
-      task.reset();
+      if (task.failure != null) {
+        continue;
+      }
       Tx tx = new Tx(conn, options.faults());
-      conn.prepare("SAVEPOINT op").execute();
       try {
         task.run(tx);
-        conn.prepare("RELEASE op").execute();
         task.hooks = tx.hooks;
       } catch (SQLException e) {
         if (Sql.isBusy(e)) {
           throw e;
         }
-        undo(e);
         task.failure = Sql.failure(task.what, e);
       } catch (RuntimeException e) {
-        undo(e);
         task.failure = e;
+      }
+      if (task.failure != null) {
+        task.result = null;
+        rollbackQuietly();
+        return false;
       }
     }
     options.faults().at(SqliteOptions.FaultInjector.BEFORE_COMMIT);
+    long t1 = System.nanoTime();
     conn.prepare("COMMIT").execute();
-  }
-
-  /** Undoes the failed op's changes; if that is impossible the whole batch fails. */
-  private void undo(Exception cause) throws SQLException {
-    try {
-      conn.prepare("ROLLBACK TO op").execute();
-      conn.prepare("RELEASE op").execute();
-    } catch (SQLException e) {
-      // some errors (I/O, disk full) abort the whole transaction; report the original cause
-      if (cause instanceof SQLException se) {
-        se.addSuppressed(e);
-        throw se;
-      }
-      e.addSuppressed(cause);
-      throw e;
-    }
+    STAT_RUN_NANOS.addAndGet(t1 - t0);
+    STAT_COMMIT_NANOS.addAndGet(System.nanoTime() - t1);
+    return true;
   }
 
   private void rollbackQuietly() {
@@ -344,5 +458,101 @@ final class Writer {
       return batch.get(0).what;
     }
     return batch.get(0).what + " (committed together with " + (batch.size() - 1) + " other writes)";
+  }
+
+  /**
+   * Fsyncs the WAL file for committed durable ops, then acknowledges them. Every fsync covers
+   * all the batches handed over before it started.
+   */
+  private final class Syncer implements Runnable {
+    private final Path wal;
+    private final ConcurrentLinkedQueue<List<Task<?>>> pending = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private volatile boolean finishing;
+    private FileChannel channel;
+
+    Syncer(Path wal) {
+      this.wal = wal;
+      this.thread = new Thread(this, "artifacts-sqlite-wal-sync");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void add(List<Task<?>> tasks) {
+      pending.add(tasks);
+      LockSupport.unpark(thread);
+    }
+
+    /** Acknowledges what was handed over, then stops. Called by the writer thread as it exits. */
+    void finish() {
+      finishing = true;
+      LockSupport.unpark(thread);
+      boolean interrupted = false;
+      while (thread.isAlive()) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    @Override
+    public void run() {
+      try {
+        while (true) {
+          if (pending.isEmpty()) {
+            if (finishing) {
+              break;
+            }
+            LockSupport.park(this);
+            continue;
+          }
+          List<List<Task<?>>> groups = new ArrayList<>();
+          List<Task<?>> g;
+          while ((g = pending.poll()) != null) {
+            groups.add(g);
+          }
+          StorageException failure = null;
+          try {
+            if (channel == null) {
+              channel = FileChannel.open(wal, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            }
+            long f0 = System.nanoTime();
+            channel.force(false);
+            STAT_FSYNCS.incrementAndGet();
+            STAT_FSYNC_NANOS.addAndGet(System.nanoTime() - f0);
+            STAT_FSYNC_GROUPS.addAndGet(groups.size());
+          } catch (IOException | RuntimeException e) {
+            LOG.error("{}: fsync of the WAL failed", file, e);
+            failure =
+                new StorageException(
+                    "committed, but the write-ahead log " + wal + " could not be fsynced; the"
+                        + " change may not survive a power loss: " + e,
+                    e,
+                    false);
+          }
+          for (List<Task<?>> group : groups) {
+            for (Task<?> t : group) {
+              if (failure != null) {
+                t.failure = failure;
+              }
+              t.complete();
+            }
+          }
+        }
+      } finally {
+        if (channel != null) {
+          try {
+            channel.close();
+          } catch (IOException ignored) {
+            // nothing left to do
+          }
+        }
+      }
+    }
   }
 }
