@@ -91,6 +91,7 @@ class CrashRecoveryTest {
     TestSupport.writeFile(r.objects(), "lost", "pack", big);
     WritableFile open = r.objects().create("lost", "idx");
     open.write(big, 0, 600_000);
+    open.read(0, java.nio.ByteBuffer.allocate(1)); // waits until its first 512 KiB are staged
     System.out.println("READY");
     System.out.flush();
     Runtime.getRuntime().halt(0); // no close, no shutdown hooks: like a crash

@@ -369,7 +369,18 @@ class ObjectStoreTest {
       ObjectStore objects = s.create("r").orElseThrow().objects();
       WritableFile w = objects.create("p", "pack");
       byte[] data = randomBytes(9 * CHUNK, 1);
-      assertThatThrownBy(() -> w.write(data, 0, data.length)).isInstanceOf(StorageException.class);
+      // the flush runs while the caller goes on writing: its failure surfaces at the latest on close
+      assertThatThrownBy(
+              () -> {
+                w.write(data, 0, data.length);
+                w.close();
+              })
+          .isInstanceOf(StorageException.class)
+          .hasMessageContaining("injected at stage");
+      assertThatThrownBy(() -> w.write(data, 0, 1)).isInstanceOf(IllegalStateException.class);
+      PackDescriptor d = new PackDescriptor("p", "RECEIVE", Map.of("pack", (long) data.length), 1, 0);
+      assertThatThrownBy(() -> objects.commit(List.of(d), List.of()))
+          .isInstanceOf(IllegalArgumentException.class);
       objects.rollback(List.of("p"));
       assertThat(queryLong(db(), "SELECT count(*) FROM files")).isZero();
       assertThat(queryLong(db(), "SELECT count(*) FROM chunks")).isZero();

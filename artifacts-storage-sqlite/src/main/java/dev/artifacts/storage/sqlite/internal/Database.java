@@ -384,6 +384,12 @@ public final class Database {
     return writer.submit(what, durable, op);
   }
 
+  /** See {@link Writer#submitAsync}. */
+  <T> Writer.Pending<T> writeAsync(String what, boolean durable, Writer.Op<T> op) {
+    checkOpen();
+    return writer.submitAsync(what, durable, op);
+  }
+
   /** See {@link Writer#exclusive}. */
   public <T> T exclusive(String what, Writer.Exclusive<T> work) {
     checkOpen();

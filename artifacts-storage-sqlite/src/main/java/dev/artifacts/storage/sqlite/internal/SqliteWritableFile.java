@@ -9,12 +9,17 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A file of a pack being written. Bytes collect in a memory buffer of up to {@link
- * #FLUSH_CHUNKS} chunks; when it is full, its chunks are inserted as staging rows (a {@code
- * files} row with {@code committed = 0}, created with the first flush, and its {@code chunks}
- * rows) in one non-durable transaction. Staging rows are invisible: nothing refers to them until
- * the pack's commit flips them; the commit also inserts what is still buffered. A file smaller
- * than the buffer therefore costs no write before its commit.
+ * A file of a pack being written. Bytes collect in a memory buffer of {@link #FLUSH_CHUNKS}
+ * chunks; when it is full, its chunks are inserted as staging rows (a {@code files} row with
+ * {@code committed = 0}, created with the first flush, and its {@code chunks} rows) in one
+ * non-durable transaction. Staging rows are invisible: nothing refers to them until the pack's
+ * commit flips them; the commit also inserts what is still buffered. A file smaller than the
+ * buffer therefore costs no write before its commit.
+ *
+ * <p>A flush does not block the writing thread: the full buffer is handed to the writer and a
+ * second buffer takes the next bytes; the next flush (or a read, or {@link #close}) first waits
+ * for the previous one, so at most one is in flight and memory stays at two buffers. A flush
+ * that failed makes every later call of this file fail.
  *
  * <p>Used by one thread; {@link #abort} (rollback) may come from another, hence the monitor.
  * After-commit hooks (which run on the writer thread) never take the monitor: a thread holding
@@ -29,9 +34,16 @@ final class SqliteWritableFile implements WritableFile {
   private final String ext;
   private byte[] buf = new byte[8192];
   private int bufLen;
-  /** The staging file row, 0 until the first flush. */
+  /** The staging file row, 0 until the first flush completed. */
   private long fid;
+  /** Chunks whose staging rows are committed. */
   private long flushedChunks;
+  /** The flush in progress (its chunks follow {@link #flushedChunks}), or null. */
+  private Writer.Pending<Long> inFlight;
+  private byte[] inFlightBuf;
+  /** A buffer to reuse, once its flush completed. */
+  private byte[] spare;
+  private RuntimeException failure;
   private boolean closed;
   /** Volatile: set without the monitor by {@link #markAborted} from an after-commit hook. */
   private volatile boolean aborted;
@@ -143,31 +155,66 @@ final class SqliteWritableFile implements WritableFile {
     if (closed) {
       throw new IllegalStateException("file " + pack + "." + ext + " is closed");
     }
+    checkFailure();
     store.repo().checkUsable();
   }
 
-  /** Inserts the full buffer as staging chunks. */
+  private void checkFailure() {
+    if (failure != null) {
+      throw new StorageException(
+          "file " + pack + "." + ext + " of repository " + store.repo().id()
+              + ": an earlier write failed: " + failure.getMessage(),
+          failure,
+          failure instanceof StorageException se && se.isTransient());
+    }
+  }
+
+  /** Hands the full buffer to the writer, after the previous flush completed. */
   private void flush() {
+    awaitInFlight();
     SqliteRepository repo = store.repo();
-    long id =
+    byte[] data = buf;
+    long base = flushedChunks;
+    long knownFid = fid;
+    inFlight =
         store
             .db()
-            .write(
+            .writeAsync(
                 "writing file " + pack + "." + ext + " of repository " + repo.id(),
                 false,
                 tx -> {
                   repo.requireExists(tx);
                   tx.fault(SqliteOptions.FaultInjector.STAGE);
-                  long f = fid;
+                  long f = knownFid;
                   if (f == 0) {
                     f = insertFileRow(tx, repo.rid, pack, ext, 0, false);
                   }
-                  insertChunks(tx, f, flushedChunks, buf, FLUSH_BYTES);
+                  insertChunks(tx, f, base, data, FLUSH_BYTES);
                   return f;
                 });
-    fid = id;
-    flushedChunks += FLUSH_CHUNKS;
+    inFlightBuf = data;
+    buf = spare != null ? spare : new byte[FLUSH_BYTES];
+    spare = null;
     bufLen = 0;
+  }
+
+  /** Waits for the flush in flight, if any; rethrows its failure (and remembers it). */
+  private void awaitInFlight() {
+    if (inFlight == null) {
+      checkFailure();
+      return;
+    }
+    try {
+      fid = inFlight.get();
+      flushedChunks += FLUSH_CHUNKS;
+      spare = inFlightBuf;
+    } catch (RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      inFlight = null;
+      inFlightBuf = null;
+    }
   }
 
   @Override
@@ -178,6 +225,7 @@ final class SqliteWritableFile implements WritableFile {
     if (aborted) {
       throw new IllegalStateException("file " + pack + "." + ext + " was rolled back");
     }
+    awaitInFlight();
     long total = lengthLocked();
     if (position >= total) {
       return -1;
@@ -220,14 +268,25 @@ final class SqliteWritableFile implements WritableFile {
     return c;
   }
 
+  /**
+   * Finishes the file: waits for the flush in flight.
+   *
+   * @throws StorageException when a flush of this file failed
+   */
   @Override
   public synchronized void close() {
+    if (closed) {
+      return;
+    }
     closed = true;
     cachedChunk = null;
+    if (!aborted) {
+      awaitInFlight();
+    }
   }
 
   synchronized boolean isClosed() {
-    return closed && !aborted;
+    return closed && !aborted && failure == null && inFlight == null;
   }
 
   synchronized long length() {
@@ -235,7 +294,7 @@ final class SqliteWritableFile implements WritableFile {
   }
 
   private long lengthLocked() {
-    return flushedChunks * Sql.CHUNK_SIZE + bufLen;
+    return (flushedChunks + (inFlight == null ? 0 : FLUSH_CHUNKS)) * Sql.CHUNK_SIZE + bufLen;
   }
 
   synchronized Snapshot snapshot() {
@@ -250,7 +309,15 @@ final class SqliteWritableFile implements WritableFile {
   synchronized long abort() {
     aborted = true;
     closed = true;
+    if (inFlight != null) {
+      try {
+        awaitInFlight(); // learn the staging row's id, so the caller can delete it
+      } catch (RuntimeException ignored) {
+        // the failed flush left nothing
+      }
+    }
     buf = new byte[0];
+    spare = null;
     bufLen = 0;
     cachedChunk = null;
     return fid;

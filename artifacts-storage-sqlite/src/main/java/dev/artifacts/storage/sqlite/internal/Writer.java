@@ -90,7 +90,7 @@ final class Writer {
     final boolean durable;
     final Op<T> op;
     final Exclusive<T> exclusive;
-    final Thread waiter = Thread.currentThread();
+    private volatile Thread waiter;
     T result;
     RuntimeException failure;
     List<Runnable> hooks = List.of();
@@ -115,7 +115,10 @@ final class Writer {
 
     void complete() {
       done = true;
-      LockSupport.unpark(waiter);
+      Thread w = waiter;
+      if (w != null) {
+        LockSupport.unpark(w);
+      }
     }
 
     void fail(RuntimeException e) {
@@ -126,6 +129,7 @@ final class Writer {
     /** Waits for completion; an interrupt is remembered but cannot abandon a submitted op. */
     void await() {
       boolean interrupted = false;
+      waiter = Thread.currentThread();
       while (!done) {
         LockSupport.park(this);
         if (Thread.interrupted()) {
@@ -199,7 +203,40 @@ final class Writer {
     return enqueue(new Task<>(what, false, null, work));
   }
 
+  /** A write submitted by {@link #submitAsync}, to be waited for later. */
+  static final class Pending<T> {
+    private final Task<T> task;
+
+    private Pending(Task<T> task) {
+      this.task = task;
+    }
+
+    /** Waits for the write; same outcome as {@link Writer#submit}. */
+    T get() {
+      task.await();
+      return task.outcome();
+    }
+  }
+
+  /**
+   * Like {@link #submit}, without waiting: the caller goes on (for example writing the next
+   * bytes of a pack) while the writer runs the op, and collects the outcome with {@link
+   * Pending#get()}. The op must not use anything the caller changes meanwhile.
+   */
+  <T> Pending<T> submitAsync(String what, boolean durable, Op<T> op) {
+    Objects.requireNonNull(op, "op");
+    Task<T> task = new Task<>(what, durable, op, null);
+    enqueueOnly(task);
+    return new Pending<>(task);
+  }
+
   private <T> T enqueue(Task<T> task) {
+    enqueueOnly(task);
+    task.await();
+    return task.outcome();
+  }
+
+  private void enqueueOnly(Task<?> task) {
     if (closing) {
       throw closedException();
     }
@@ -208,8 +245,6 @@ final class Writer {
     if (exited) {
       failQueued(); // the writer is gone: nobody else will complete what was just queued
     }
-    task.await();
-    return task.outcome();
   }
 
   /** Runs what is queued, then closes the connection. Never throws; closing twice is harmless. */
