@@ -271,7 +271,8 @@ public final class Registry {
   private static long insertRepo(
       Writer.Tx tx, String id, long parentRid, boolean readOnly, long now) throws SQLException {
     PreparedStatement ins =
-        tx.prepare("INSERT INTO repos(id, parent_rid, read_only, created) VALUES (?, ?, ?, ?)");
+        tx.prepare(
+            "INSERT INTO repos(id, parent_rid, read_only, created) VALUES (?, ?, ?, ?) RETURNING rid");
     ins.setString(1, id);
     if (parentRid == 0) {
       ins.setNull(2, java.sql.Types.INTEGER);
@@ -280,8 +281,7 @@ public final class Registry {
     }
     ins.setInt(3, readOnly ? 1 : 0);
     ins.setLong(4, now);
-    ins.executeUpdate();
-    try (ResultSet rs = tx.prepare("SELECT last_insert_rowid()").executeQuery()) {
+    try (ResultSet rs = ins.executeQuery()) {
       rs.next();
       return rs.getLong(1);
     }

@@ -94,14 +94,15 @@ final class SqliteWritableFile implements WritableFile {
       Writer.Tx tx, long rid, String pack, String ext, long length, boolean committed)
       throws SQLException {
     PreparedStatement ins =
-        tx.prepare("INSERT INTO files(rid, pack, ext, length, committed) VALUES (?, ?, ?, ?, ?)");
+        tx.prepare(
+            "INSERT INTO files(rid, pack, ext, length, committed) VALUES (?, ?, ?, ?, ?)"
+                + " RETURNING fid");
     ins.setLong(1, rid);
     ins.setString(2, pack);
     ins.setString(3, ext);
     ins.setLong(4, length);
     ins.setInt(5, committed ? 1 : 0);
-    ins.executeUpdate();
-    try (var rs = tx.prepare("SELECT last_insert_rowid()").executeQuery()) {
+    try (var rs = ins.executeQuery()) {
       rs.next();
       return rs.getLong(1);
     }

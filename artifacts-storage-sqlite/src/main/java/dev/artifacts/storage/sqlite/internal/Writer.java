@@ -418,20 +418,6 @@ final class Writer {
     }
   }
 
-  static final java.util.concurrent.atomic.AtomicLong STAT_BATCHES = new java.util.concurrent.atomic.AtomicLong();
-  static final java.util.concurrent.atomic.AtomicLong STAT_TASKS = new java.util.concurrent.atomic.AtomicLong();
-  static final java.util.concurrent.atomic.AtomicLong STAT_RUN_NANOS = new java.util.concurrent.atomic.AtomicLong();
-  static final java.util.concurrent.atomic.AtomicLong STAT_COMMIT_NANOS = new java.util.concurrent.atomic.AtomicLong();
-  static final java.util.concurrent.atomic.AtomicLong STAT_FSYNCS = new java.util.concurrent.atomic.AtomicLong();
-  static final java.util.concurrent.atomic.AtomicLong STAT_FSYNC_NANOS = new java.util.concurrent.atomic.AtomicLong();
-  static final java.util.concurrent.atomic.AtomicLong STAT_FSYNC_GROUPS = new java.util.concurrent.atomic.AtomicLong();
-
-  public static String stats() {
-    long b = STAT_BATCHES.get();
-    long f = STAT_FSYNCS.get();
-    return String.format("batches %d, tasks/batch %.1f, run %.2f ms/batch, commit %.2f ms/batch; fsyncs %d, %.2f ms each, %.1f batches each", b, STAT_TASKS.get() / (double) b, STAT_RUN_NANOS.get() / 1e6 / b, STAT_COMMIT_NANOS.get() / 1e6 / b, f, STAT_FSYNC_NANOS.get() / 1e6 / f, STAT_FSYNC_GROUPS.get() / (double) f);
-  }
-
   /**
    * Runs the batch's ops that have not failed yet in one transaction and commits.
    *
@@ -441,9 +427,6 @@ final class Writer {
    * @throws SQLException when the database is busy, or BEGIN / COMMIT fail
    */
   private boolean attempt(List<Task<?>> batch) throws SQLException {
-    STAT_BATCHES.incrementAndGet();
-    STAT_TASKS.addAndGet(batch.size());
-    long t0 = System.nanoTime();
     conn.prepare("BEGIN IMMEDIATE").execute();
     for (Task<?> task : batch) {
       if (task.failure != null) {
@@ -468,10 +451,7 @@ final class Writer {
       }
     }
     options.faults().at(SqliteOptions.FaultInjector.BEFORE_COMMIT);
-    long t1 = System.nanoTime();
     conn.prepare("COMMIT").execute();
-    STAT_RUN_NANOS.addAndGet(t1 - t0);
-    STAT_COMMIT_NANOS.addAndGet(System.nanoTime() - t1);
     return true;
   }
 
@@ -556,11 +536,7 @@ final class Writer {
             if (channel == null) {
               channel = FileChannel.open(wal, StandardOpenOption.READ, StandardOpenOption.WRITE);
             }
-            long f0 = System.nanoTime();
             channel.force(false);
-            STAT_FSYNCS.incrementAndGet();
-            STAT_FSYNC_NANOS.addAndGet(System.nanoTime() - f0);
-            STAT_FSYNC_GROUPS.addAndGet(groups.size());
           } catch (IOException | RuntimeException e) {
             LOG.error("{}: fsync of the WAL failed", file, e);
             failure =
