@@ -24,13 +24,16 @@ import java.util.Optional;
  * transaction; no pack data is copied. The module README describes the schema.
  *
  * <p><b>Durability.</b> Every acknowledged change (repository created, forked or deleted, packs
- * committed, refs applied, token stored or removed) is committed with {@code synchronous=FULL}:
- * the WAL is fsynced before the call returns, so it survives a crash or power loss. Writes are
- * serialized through one writer connection and group-committed: concurrent changes share one
- * transaction and one fsync, each still all-or-nothing on its own. Bytes of a pack being written
- * go to staging rows that nothing refers to until the pack's commit, so they are never visible
- * before it; staging rows left by an interrupted process are deleted when the file is next
- * opened.
+ * committed, refs applied, token stored or removed) is in the fsynced write-ahead log before the
+ * call returns, so it survives a crash or power loss. Writes are serialized through one writer
+ * connection and group-committed: concurrent changes share one transaction, each still
+ * all-or-nothing on its own. Transactions commit with {@code synchronous=NORMAL} and a separate
+ * thread fsyncs the WAL before the calls return, which is what {@code synchronous=FULL} would do
+ * at every commit, without holding up the next transaction. A change is visible to this
+ * process's readers from its commit, up to one fsync before its call returns; a power loss in
+ * that window loses only unacknowledged changes. Bytes of a pack being written go to staging
+ * rows that nothing refers to until the pack's commit, so they are never visible before it;
+ * staging rows left by an interrupted process are deleted when the file is next opened.
  *
  * <p><b>One process.</b> The committed pack lists and refs of opened repositories are cached in
  * memory and never re-read: a database file must be served by one process (one instance) at a
