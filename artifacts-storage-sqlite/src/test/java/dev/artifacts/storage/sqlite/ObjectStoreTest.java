@@ -326,30 +326,33 @@ class ObjectStoreTest {
       PackDescriptor old = writePack(objects, "old", Map.of("pack", randomBytes(7, 7)));
       objects.commit(List.of(old), List.of());
       a = writePack(objects, "a", Map.of("pack", big, "idx", randomBytes(4, 2)));
+      PackDescriptor b = writePack(objects, "b", Map.of("pack", randomBytes(5, 5)));
       for (String point :
           List.of(
               SqliteOptions.FaultInjector.PACK_COMMIT,
               SqliteOptions.FaultInjector.BEFORE_COMMIT)) {
         failAt.set(point);
         PackDescriptor added = a;
-        assertThatThrownBy(() -> objects.commit(List.of(added), List.of("old")))
+        assertThatThrownBy(() -> objects.commit(List.of(added, b), List.of("old")))
             .isInstanceOf(StorageException.class)
             .hasMessageContaining("injected at " + point)
             .matches(e -> !((StorageException) e).isTransient());
         assertThat(objects.listPacks()).containsExactly(old);
         assertThat(objects.open("a", "pack")).isEmpty();
+        assertThat(objects.open("b", "pack")).isEmpty();
         assertThat(queryLong(db(), "SELECT count(*) FROM packs")).isEqualTo(1);
         assertThat(queryLong(db(), "SELECT count(*) FROM files WHERE committed = 1")).isEqualTo(1);
+        assertThat(queryLong(db(), "SELECT count(*) FROM files WHERE committed = 0")).isEqualTo(1);
       }
       failAt.set(null);
-      objects.commit(List.of(a), List.of("old"));
-      assertThat(objects.listPacks()).containsExactly(a);
+      objects.commit(List.of(a, b), List.of("old"));
+      assertThat(objects.listPacks()).containsExactlyInAnyOrder(a, b);
       assertThat(readAll(objects, "a", "idx")).isEqualTo(randomBytes(4, 2));
       assertThat(readAll(objects, "a", "pack")).isEqualTo(big);
     }
     try (SqliteStorage s = TestSupport.open(db())) {
       ObjectStore objects = s.open("r").orElseThrow().objects();
-      assertThat(objects.listPacks()).containsExactly(a);
+      assertThat(objects.listPacks()).extracting(PackDescriptor::name).containsExactlyInAnyOrder("a", "b");
       assertThat(readAll(objects, "a", "pack")).isEqualTo(big);
     }
   }
