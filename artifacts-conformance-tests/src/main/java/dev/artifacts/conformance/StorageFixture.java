@@ -1,5 +1,14 @@
 package dev.artifacts.conformance;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import dev.artifacts.spi.Storage;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -85,6 +94,56 @@ public interface StorageFixture {
       @Override
       public Set<Capability> capabilities() {
         return EnumSet.of(Capability.REOPEN);
+      }
+    };
+  }
+
+  /**
+   * A fixture declaring {@link Capability#REOPEN} for a backend that keeps its state under one
+   * directory: each storage gets a new empty temporary directory, deleted again by {@link
+   * #cleanUp()}.
+   *
+   * @param open opens a storage over a directory (empty for a new storage)
+   * @param directoryOf the directory a storage from {@code open} was opened over
+   */
+  static StorageFixture inTemporaryDirectories(
+      Function<Path, ? extends Storage> open, Function<Storage, Path> directoryOf) {
+    Objects.requireNonNull(open, "open");
+    Objects.requireNonNull(directoryOf, "directoryOf");
+    List<Path> created = new ArrayList<>();
+    return new StorageFixture() {
+      @Override
+      public synchronized Storage create() {
+        Path dir;
+        try {
+          dir = Files.createTempDirectory("artifacts-kit-");
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        created.add(dir);
+        return open.apply(dir);
+      }
+
+      @Override
+      public Storage reopen(Storage closed) {
+        return open.apply(directoryOf.apply(closed));
+      }
+
+      @Override
+      public Set<Capability> capabilities() {
+        return EnumSet.of(Capability.REOPEN);
+      }
+
+      @Override
+      public synchronized void cleanUp() {
+        for (Path dir : created) {
+          try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+          } catch (IOException e) {
+            // A temporary directory: what cannot be deleted now the OS removes later.
+          }
+        }
+        created.clear();
       }
     };
   }

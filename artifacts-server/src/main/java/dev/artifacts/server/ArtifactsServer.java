@@ -7,7 +7,10 @@ import dev.artifacts.servlet.ArtifactsServlet;
 import dev.artifacts.spi.Storage;
 import dev.artifacts.storage.fs.FileSystemStorage;
 import dev.artifacts.storage.mem.InMemoryStorage;
+import dev.artifacts.storage.sqlite.SqliteStorage;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -21,6 +24,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * flag. Also usable from tests: {@link #start(ServerConfig)} returns once the port is bound.
  */
 public final class ArtifactsServer implements AutoCloseable {
+  /** The database file of the sqlite backend, inside the data directory. */
+  public static final String SQLITE_FILE = "artifacts.db";
+
   private static final long BLOCK_CACHE_BYTES = 128L << 20;
 
   private final Server jetty;
@@ -44,10 +50,7 @@ public final class ArtifactsServer implements AutoCloseable {
    *     the backend is closed again in that case
    */
   public static ArtifactsServer start(ServerConfig config) {
-    Storage storage =
-        config.storage().equals("mem")
-            ? new InMemoryStorage()
-            : FileSystemStorage.open(config.dataDir());
+    Storage storage = openStorage(config);
     String adminToken = config.adminToken() != null ? config.adminToken() : Secrets.newToken();
     Artifacts artifacts =
         Artifacts.builder(storage)
@@ -81,6 +84,22 @@ public final class ArtifactsServer implements AutoCloseable {
           "cannot start the server on " + config.bind() + ":" + config.port() + ": " + e.getMessage(), e);
     }
     return new ArtifactsServer(jetty, artifacts, adminToken, connector.getLocalPort(), config.bind());
+  }
+
+  private static Storage openStorage(ServerConfig config) {
+    switch (config.storage()) {
+      case "mem":
+        return new InMemoryStorage();
+      case "sqlite":
+        try {
+          Files.createDirectories(config.dataDir());
+        } catch (IOException e) {
+          throw new IllegalStateException("cannot create data directory " + config.dataDir(), e);
+        }
+        return SqliteStorage.open(config.dataDir().resolve(SQLITE_FILE));
+      default:
+        return FileSystemStorage.open(config.dataDir());
+    }
   }
 
   /** @return the bound port */
@@ -153,7 +172,7 @@ public final class ArtifactsServer implements AutoCloseable {
     PrintStream out = System.out;
     out.println("Artifacts server listening on " + server.baseUrl()
         + " (storage: " + config.storage()
-        + (config.storage().equals("fs") ? ", data dir: " + config.dataDir().toAbsolutePath().normalize() : "")
+        + (config.storage().equals("mem") ? "" : ", data dir: " + config.dataDir().toAbsolutePath().normalize())
         + ")");
     if (config.adminToken() == null) {
       out.println("Admin token: " + server.adminToken());
@@ -225,8 +244,8 @@ public final class ArtifactsServer implements AutoCloseable {
     return String.join(
         "\n",
         "usage: java -jar artifacts-server.jar [options]",
-        "  --data-dir DIR          data directory of the fs backend (default ./data)",
-        "  --storage fs|mem        storage backend (default fs)",
+        "  --data-dir DIR          data directory of the fs and sqlite backends (default ./data)",
+        "  --storage fs|sqlite|mem storage backend (default fs)",
         "  --bind ADDRESS          address to listen on (default 127.0.0.1)",
         "  --port PORT             TCP port, 0 for any free port (default 8787)",
         "  --admin-token TOKEN     admin token (default: generated and printed)",

@@ -7,8 +7,9 @@ import java.util.Objects;
 /**
  * How to run an {@link ArtifactsServer}.
  *
- * @param dataDir where the fs backend keeps its data; ignored by the mem backend
- * @param storage {@code fs} or {@code mem}
+ * @param dataDir where the fs backend keeps its data and the sqlite backend its database file
+ *     ({@code artifacts.db}); ignored by the mem backend
+ * @param storage {@code fs}, {@code sqlite} or {@code mem}
  * @param bind the address to listen on, for example {@code 127.0.0.1}
  * @param port the TCP port; 0 picks a free one
  * @param adminToken the admin token, or null to generate one
@@ -21,11 +22,11 @@ public record ServerConfig(
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(bind, "bind");
     Objects.requireNonNull(pushLimits, "pushLimits");
-    if (!storage.equals("fs") && !storage.equals("mem")) {
-      throw new IllegalArgumentException("unknown storage '" + storage + "': use fs or mem");
+    if (!storage.equals("fs") && !storage.equals("sqlite") && !storage.equals("mem")) {
+      throw new IllegalArgumentException("unknown storage '" + storage + "': use fs, sqlite or mem");
     }
-    if (storage.equals("fs") && dataDir == null) {
-      throw new IllegalArgumentException("the fs storage needs a data directory");
+    if (!storage.equals("mem") && dataDir == null) {
+      throw new IllegalArgumentException("the " + storage + " storage needs a data directory");
     }
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port out of range: " + port);

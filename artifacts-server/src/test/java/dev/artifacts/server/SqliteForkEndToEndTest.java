@@ -1,0 +1,8 @@
+package dev.artifacts.server;
+
+class SqliteForkEndToEndTest extends ForkEndToEndTestBase {
+  @Override
+  protected String storage() {
+    return "sqlite";
+  }
+}
