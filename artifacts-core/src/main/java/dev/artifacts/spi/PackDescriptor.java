@@ -2,6 +2,7 @@ package dev.artifacts.spi;
 
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * What the store records about one pack: its name, the files it consists of, and a few
@@ -20,17 +21,50 @@ import java.util.Objects;
 public record PackDescriptor(
     String name, String source, Map<String, Long> files, long objectCount, long createdMillis) {
 
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,128}");
+  private static final Pattern EXTENSION = Pattern.compile("[a-z0-9_]{1,16}");
+
   public PackDescriptor {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(source, "source");
     files = Map.copyOf(Objects.requireNonNull(files, "files"));
-    if (!name.matches("[A-Za-z0-9_-]{1,128}")) {
-      throw new IllegalArgumentException("invalid pack name: " + name);
-    }
+    requireValidName(name);
     for (String ext : files.keySet()) {
-      if (!ext.matches("[a-z0-9_]{1,16}")) {
+      if (!isValidExtension(ext)) {
         throw new IllegalArgumentException("invalid file extension in pack " + name + ": " + ext);
       }
     }
+  }
+
+  /** @return true when {@code name} is 1 to 128 letters, digits, {@code -} or {@code _} */
+  public static boolean isValidName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+
+  /** @return true when {@code ext} is 1 to 16 lowercase letters, digits or {@code _} */
+  public static boolean isValidExtension(String ext) {
+    return ext != null && EXTENSION.matcher(ext).matches();
+  }
+
+  /**
+   * @return {@code name} when valid
+   * @throws IllegalArgumentException naming it otherwise
+   */
+  public static String requireValidName(String name) {
+    if (!isValidName(name)) {
+      throw new IllegalArgumentException("invalid pack name: " + name);
+    }
+    return name;
+  }
+
+  /**
+   * @return {@code ext} when valid
+   * @throws IllegalArgumentException naming it otherwise
+   */
+  public static String requireValidExtension(String ext) {
+    if (!isValidExtension(ext)) {
+      throw new IllegalArgumentException("invalid file extension: " + ext);
+    }
+    return ext;
   }
 }

@@ -23,7 +23,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,8 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FsObjectStore implements ObjectStore {
   private static final Logger LOG = LoggerFactory.getLogger(FsObjectStore.class);
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-  private static final Pattern EXT = Pattern.compile("[a-z0-9_]{1,16}");
 
   private record Key(String name, String ext) {}
 
@@ -79,7 +76,7 @@ public final class FsObjectStore implements ObjectStore {
   public Optional<ReadableFile> open(String packName, String ext) {
     repo.checkReadable();
     if (packName == null || ext == null
-        || !NAME.matcher(packName).matches() || !EXT.matcher(ext).matches()) {
+        || !PackDescriptor.isValidName(packName) || !PackDescriptor.isValidExtension(ext)) {
       return Optional.empty();
     }
     boolean isVisible = true;
@@ -127,12 +124,8 @@ public final class FsObjectStore implements ObjectStore {
   public WritableFile create(String packName, String ext) {
     Objects.requireNonNull(packName, "packName");
     Objects.requireNonNull(ext, "ext");
-    if (!NAME.matcher(packName).matches()) {
-      throw new IllegalArgumentException("invalid pack name: " + packName);
-    }
-    if (!EXT.matcher(ext).matches()) {
-      throw new IllegalArgumentException("invalid file extension: " + ext);
-    }
+    PackDescriptor.requireValidName(packName);
+    PackDescriptor.requireValidExtension(ext);
     repo.beginWrite();
     try {
       if (visible.containsKey(packName) || retired.containsKey(packName)) {

@@ -19,7 +19,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SqliteObjectStore implements ObjectStore {
   private static final Logger LOG = LoggerFactory.getLogger(SqliteObjectStore.class);
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,128}");
-  private static final Pattern EXT = Pattern.compile("[a-z0-9_]{1,16}");
 
   /** A committed file: its id and exact length. */
   record FileRef(long fid, long length) {}
@@ -191,12 +188,8 @@ public final class SqliteObjectStore implements ObjectStore {
   public WritableFile create(String packName, String ext) {
     Objects.requireNonNull(packName, "packName");
     Objects.requireNonNull(ext, "ext");
-    if (!NAME.matcher(packName).matches()) {
-      throw new IllegalArgumentException("invalid pack name: " + packName);
-    }
-    if (!EXT.matcher(ext).matches()) {
-      throw new IllegalArgumentException("invalid file extension: " + ext);
-    }
+    PackDescriptor.requireValidName(packName);
+    PackDescriptor.requireValidExtension(ext);
     repo.checkUsable();
     if (visible.containsKey(packName) || retired.containsKey(packName)) {
       throw new IllegalArgumentException(
