@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.artifacts.internal.engine.EngineRepository;
 import dev.artifacts.internal.engine.Maintenance;
+import dev.artifacts.internal.repo.DefaultRepo;
+import dev.artifacts.repo.Repo;
 import dev.artifacts.internal.Failures;
 import dev.artifacts.internal.Secrets;
 import dev.artifacts.internal.BasicTokenAuthenticator;
@@ -43,7 +45,10 @@ public final class Artifacts implements AutoCloseable {
   private final Storage storage;
   private final PushLimits pushLimits;
   private final byte[] adminTokenHash;
-  private final Authenticator authenticator;
+  private final Authenticator hostAuthenticator;
+  private final Authenticator builtInAuthenticator;
+  private final Authorizer hostAuthorizer;
+  private final RefVisibility refVisibility;
   private final LoadingCache<String, Optional<EngineRepository>> repositories;
   private final Maintenance maintenance;
 
@@ -51,7 +56,10 @@ public final class Artifacts implements AutoCloseable {
     this.storage = b.storage;
     this.pushLimits = b.pushLimits;
     this.adminTokenHash = b.adminToken == null ? null : Secrets.sha256(b.adminToken);
-    this.authenticator = b.authenticator != null ? b.authenticator : new BasicTokenAuthenticator(this);
+    this.hostAuthenticator = b.authenticator;
+    this.builtInAuthenticator = new BasicTokenAuthenticator(this);
+    this.hostAuthorizer = b.authorizer;
+    this.refVisibility = b.refVisibility;
     this.maintenance = new Maintenance(id -> !storage.forks(id).isEmpty(), b.autoCompaction);
     EngineRepository.RefsChangedListener listener =
         (repo, changes) -> maintenance.refsChanged(repo);
@@ -87,7 +95,7 @@ public final class Artifacts implements AutoCloseable {
       if (!head.applied()) {
         throw new StorageException("HEAD of new repository " + repoId + " already set", null);
       }
-      String token = issueToken(repoId, TokenScope.WRITE, null);
+      String token = issueToken(repoId, TokenScope.WRITE, null).secret();
       repositories.invalidate(repoId);
       return new CreatedRepository(repoId, token);
     } catch (RuntimeException e) {
@@ -128,7 +136,7 @@ public final class Artifacts implements AutoCloseable {
       throw exists(id);
     }
     try {
-      String token = issueToken(id, readOnly ? TokenScope.READ : TokenScope.WRITE, null);
+      String token = issueToken(id, readOnly ? TokenScope.READ : TokenScope.WRITE, null).secret();
       repositories.invalidate(id);
       return new CreatedRepository(id, token);
     } catch (RuntimeException e) {
@@ -197,6 +205,119 @@ public final class Artifacts implements AutoCloseable {
   }
 
   /**
+   * A repository as the REST side door sees it, with every ref visible: for trusted code.
+   *
+   * @throws ArtifactsException {@code not_found} when the repository does not exist
+   */
+  public Repo repo(String id) {
+    return new DefaultRepo(this, engine(id), null);
+  }
+
+  /**
+   * A repository as {@code viewer} sees it: refs hidden from the viewer by the {@link
+   * RefVisibility} hook are left out, and revisions reachable only from them are not found. Does
+   * not check that the viewer may read the repository; see {@link #isAllowed}.
+   *
+   * @throws ArtifactsException {@code not_found} when the repository does not exist
+   */
+  public Repo repo(String id, Principal viewer) {
+    return new DefaultRepo(this, engine(id), Objects.requireNonNull(viewer, "viewer"));
+  }
+
+  /**
+   * Summarises a repository as {@code viewer} sees it. Counting commits walks the history
+   * reachable from the visible refs.
+   *
+   * @param viewer the caller, or null to see every ref
+   * @throws ArtifactsException {@code not_found} when the repository does not exist
+   */
+  public RepositoryInfo info(String id, Principal viewer) {
+    EngineRepository git = engine(id);
+    DefaultRepo view = new DefaultRepo(this, git, viewer);
+    List<org.eclipse.jgit.lib.Ref> refs = view.visibleRefs();
+    long commits = 0;
+    try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(git)) {
+      walk.setRetainBody(false);
+      for (org.eclipse.jgit.lib.Ref ref : refs) {
+        org.eclipse.jgit.lib.ObjectId target =
+            ref.getPeeledObjectId() != null ? ref.getPeeledObjectId() : ref.getObjectId();
+        try {
+          org.eclipse.jgit.revwalk.RevObject o = walk.parseAny(target);
+          if (o instanceof org.eclipse.jgit.revwalk.RevCommit c) {
+            walk.markStart(c);
+          }
+        } catch (org.eclipse.jgit.errors.MissingObjectException e) {
+          // a ref pointing at nothing reaches no commit
+        }
+      }
+      while (walk.next() != null) {
+        commits++;
+      }
+    } catch (java.io.IOException e) {
+      throw Failures.unchecked(e);
+    }
+    long size = 0;
+    for (dev.artifacts.spi.PackDescriptor pack : git.store().objects().listPacks()) {
+      for (long bytes : pack.files().values()) {
+        size += bytes;
+      }
+    }
+    return new RepositoryInfo(
+        id,
+        git.store().parentId().orElse(null),
+        git.store().readOnly(),
+        view.head().orElse(null),
+        view.refs(),
+        size,
+        commits,
+        storage.forks(id).size());
+  }
+
+  /** @return how many repositories exist; walks the registry */
+  public long countRepositories() {
+    long count = 0;
+    String after = null;
+    while (true) {
+      List<String> page = storage.list(after, 1000);
+      count += page.size();
+      if (page.size() < 1000) {
+        return count;
+      }
+      after = page.get(page.size() - 1);
+    }
+  }
+
+  /**
+   * @return up to {@code limit} repository ids in ascending order, skipping the first {@code
+   *     offset}
+   * @throws IllegalArgumentException when offset is negative or limit is not positive
+   */
+  public List<String> listRepositories(long offset, int limit) {
+    if (offset < 0 || limit <= 0) {
+      throw new IllegalArgumentException("offset must be >= 0 and limit > 0");
+    }
+    String after = null;
+    long skipped = 0;
+    while (skipped < offset) {
+      int step = (int) Math.min(1000, offset - skipped);
+      List<String> page = storage.list(after, step);
+      if (page.isEmpty()) {
+        return List.of();
+      }
+      skipped += page.size();
+      after = page.get(page.size() - 1);
+      if (page.size() < step) {
+        return List.of();
+      }
+    }
+    return storage.list(after, limit);
+  }
+
+  private EngineRepository engine(String id) {
+    return (EngineRepository) repository(id).orElseThrow(() -> notFound(id));
+  }
+
+  /**
    * Repacks a repository now, in the calling thread: objects reachable from refs go into packs
    * with bitmaps (fast clones), unreachable ones into a garbage pack dropped after a day. Safe
    * while pushes and clones run: packs written meanwhile are kept, and no object a ref reaches
@@ -207,8 +328,7 @@ public final class Artifacts implements AutoCloseable {
    * @throws StorageException when the backend fails; the repository is unchanged then
    */
   public void compact(String id) {
-    EngineRepository repo =
-        (EngineRepository) repository(id).orElseThrow(() -> notFound(id));
+    EngineRepository repo = engine(id);
     try {
       maintenance.repackNow(repo);
     } catch (java.io.IOException e) {
@@ -221,61 +341,160 @@ public final class Artifacts implements AutoCloseable {
    * Issues a new token for a repository.
    *
    * @param ttl lifetime, or null for a token that does not expire
-   * @return the secret; only its hash is stored, so it cannot be shown again
-   * @throws ArtifactsException {@code not_found} when the repository does not exist
+   * @return the secret, which cannot be shown again (only its hash is stored), and its metadata
+   * @throws ArtifactsException {@code not_found} when the repository does not exist, {@code
+   *     invalid_ttl} when {@code ttl} is zero or negative
    */
-  public String issueToken(String repositoryId, TokenScope scope, Duration ttl) {
+  public IssuedToken issueToken(String repositoryId, TokenScope scope, Duration ttl) {
     requireValidId(repositoryId);
     Objects.requireNonNull(scope, "scope");
-    if (storage.open(repositoryId).isEmpty()) {
-      throw notFound(repositoryId);
-    }
     if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
       throw new ArtifactsException(
           ArtifactsException.Kind.INVALID, "invalid_ttl", "token lifetime must be positive");
     }
+    if (storage.open(repositoryId).isEmpty()) {
+      throw notFound(repositoryId);
+    }
     String secret = Secrets.newToken();
     long now = System.currentTimeMillis();
-    storage
-        .tokens()
-        .put(
-            new TokenRecord(
-                Secrets.sha256Hex(secret),
-                repositoryId,
-                scope.wireName(),
-                now,
-                ttl == null ? 0 : now + ttl.toMillis()));
-    return secret;
+    TokenRecord record =
+        new TokenRecord(
+            Secrets.sha256Hex(secret),
+            repositoryId,
+            scope.wireName(),
+            now,
+            ttl == null ? 0 : now + ttl.toMillis());
+    storage.tokens().put(record);
+    return new IssuedToken(secret, tokenInfo(record));
   }
 
   /**
-   * Checks a token secret against a repository.
-   *
-   * @return WRITE or READ for a live token of this repository, FORBIDDEN for a live token of
-   *     another repository, UNAUTHENTICATED for an unknown, revoked or expired token
+   * @return the live (unexpired) tokens of a repository, oldest first, without their secrets
+   * @throws ArtifactsException {@code not_found} when the repository does not exist
    */
-  public Access tokenAccess(String repositoryId, String secret) {
-    if (secret == null || secret.isEmpty()) {
-      return Access.UNAUTHENTICATED;
+  public List<TokenInfo> listTokens(String repositoryId) {
+    requireExisting(repositoryId);
+    long now = System.currentTimeMillis();
+    return storage.tokens().forRepository(repositoryId).stream()
+        .filter(t -> !isExpired(t, now))
+        .sorted(
+            java.util.Comparator.comparingLong(TokenRecord::createdMillis)
+                .thenComparing(TokenRecord::hash))
+        .map(Artifacts::tokenInfo)
+        .toList();
+  }
+
+  /**
+   * Revokes every token of a repository and issues one new token. The new token is stored before
+   * the old ones are removed, so a failure part-way leaves the repository usable.
+   *
+   * @param scope the new token's scope
+   * @param ttl the new token's lifetime, or null for none
+   * @throws ArtifactsException {@code not_found} when the repository does not exist
+   */
+  public IssuedToken rotateTokens(String repositoryId, TokenScope scope, Duration ttl) {
+    IssuedToken fresh = issueToken(repositoryId, scope, ttl);
+    String keep = Secrets.sha256Hex(fresh.secret());
+    for (TokenRecord t : storage.tokens().forRepository(repositoryId)) {
+      if (!t.hash().equals(keep)) {
+        storage.tokens().remove(t.hash());
+      }
     }
-    if (isAdminToken(secret)) {
-      return isReadOnly(repositoryId) ? Access.READ : Access.WRITE;
+    return fresh;
+  }
+
+  /**
+   * Revokes a token: the next request that presents it is refused. Idempotent.
+   *
+   * @return the revoked token's metadata, or empty when the secret names no stored token (never
+   *     issued, or already revoked)
+   */
+  public Optional<TokenInfo> revokeToken(String secret) {
+    if (secret == null || secret.isEmpty()) {
+      return Optional.empty();
     }
     Optional<TokenRecord> record = storage.tokens().find(Secrets.sha256Hex(secret));
-    if (record.isEmpty()) {
-      return Access.UNAUTHENTICATED;
+    if (record.isEmpty() || !storage.tokens().remove(record.get().hash())) {
+      return Optional.empty();
+    }
+    return record.map(Artifacts::tokenInfo);
+  }
+
+  /**
+   * The principal a secret stands for: the admin, or the holder of a live repository token.
+   * Expiry and revocation take effect at once.
+   *
+   * @return empty for an unknown, revoked or expired secret
+   */
+  public Optional<Principal> principalOf(String secret) {
+    if (secret == null || secret.isEmpty()) {
+      return Optional.empty();
+    }
+    byte[] hash = Secrets.sha256(secret);
+    if (adminTokenHash != null && java.security.MessageDigest.isEqual(adminTokenHash, hash)) {
+      return Optional.of(AdminPrincipal.INSTANCE);
+    }
+    String hex = java.util.HexFormat.of().formatHex(hash);
+    Optional<TokenRecord> record = storage.tokens().find(hex);
+    if (record.isEmpty()
+        || !java.security.MessageDigest.isEqual(
+            record.get().hash().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            hex.getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+        || isExpired(record.get(), System.currentTimeMillis())) {
+      return Optional.empty();
     }
     TokenRecord t = record.get();
-    if (t.expiresMillis() != 0 && t.expiresMillis() <= System.currentTimeMillis()) {
-      return Access.UNAUTHENTICATED;
+    return Optional.of(
+        new TokenPrincipal(tokenId(t.hash()), t.repositoryId(), TokenScope.fromWireName(t.scope())));
+  }
+
+  /**
+   * Says who is calling: the host's authenticator first, then the built-in one (admin token or
+   * repository token, as Bearer or Basic password).
+   *
+   * @return the caller, or empty when nobody recognises the credentials (HTTP 401)
+   */
+  public Optional<Principal> authenticate(AuthRequest request) {
+    if (hostAuthenticator != null) {
+      Optional<Principal> p = hostAuthenticator.authenticate(request);
+      if (p != null && p.isPresent()) {
+        return p;
+      }
     }
-    if (!t.repositoryId().equals(repositoryId)) {
-      return Access.FORBIDDEN;
+    return builtInAuthenticator.authenticate(request);
+  }
+
+  /**
+   * Decides whether a principal may do something: allowed when the built-in authorizer or the
+   * host's allows it, except that {@link Permission#WRITE} on a read-only repository is always
+   * refused. Does not say whether the repository exists, so that callers without access learn
+   * nothing about it.
+   *
+   * @param repositoryId the repository, or null for an instance-wide action
+   */
+  public boolean isAllowed(Principal principal, String repositoryId, Permission permission) {
+    Objects.requireNonNull(principal, "principal");
+    Objects.requireNonNull(permission, "permission");
+    boolean allowed = builtInAllows(principal, repositoryId, permission)
+        || (hostAuthorizer != null && hostAuthorizer.isAllowed(principal, repositoryId, permission));
+    if (allowed && permission == Permission.WRITE && repositoryId != null && isReadOnly(repositoryId)) {
+      return false;
     }
-    if (TokenScope.fromWireName(t.scope()) != TokenScope.WRITE) {
-      return Access.READ;
-    }
-    return isReadOnly(repositoryId) ? Access.READ : Access.WRITE;
+    return allowed;
+  }
+
+  /**
+   * @return true when the caller may see the ref; {@code HEAD} and other symbolic refs are
+   *     visible when their target is
+   */
+  public boolean isRefVisible(Principal principal, String repositoryId, String refName) {
+    return refVisibility == RefVisibility.ALL
+        || refVisibility.isVisible(principal, repositoryId, refName);
+  }
+
+  /** @return true when every ref is visible to every caller (no visibility hook is installed) */
+  public boolean hidesNoRefs() {
+    return refVisibility == RefVisibility.ALL;
   }
 
   /** @return true when the repository exists and was created read-only */
@@ -289,11 +508,6 @@ public final class Artifacts implements AutoCloseable {
     return adminTokenHash != null
         && secret != null
         && java.security.MessageDigest.isEqual(adminTokenHash, Secrets.sha256(secret));
-  }
-
-  /** @return the authenticator in force: the host's, or the built-in token authenticator */
-  public Authenticator authenticator() {
-    return authenticator;
   }
 
   /** @return the limits every push is checked against */
@@ -323,6 +537,42 @@ public final class Artifacts implements AutoCloseable {
       throw new ArtifactsException(
           ArtifactsException.Kind.NOT_FOUND, "not_found", "repository '" + id + "' not found");
     }
+  }
+
+  private void requireExisting(String id) {
+    requireValidId(id);
+    if (storage.open(id).isEmpty()) {
+      throw notFound(id);
+    }
+  }
+
+  private static boolean builtInAllows(Principal principal, String repositoryId, Permission permission) {
+    if (principal == AdminPrincipal.INSTANCE) {
+      return true;
+    }
+    if (principal instanceof TokenPrincipal token && repositoryId != null
+        && token.repositoryId().equals(repositoryId)) {
+      return permission == Permission.READ
+          || (permission == Permission.WRITE && token.scope() == TokenScope.WRITE);
+    }
+    return false;
+  }
+
+  private static boolean isExpired(TokenRecord t, long nowMillis) {
+    return t.expiresMillis() != 0 && t.expiresMillis() <= nowMillis;
+  }
+
+  private static String tokenId(String hash) {
+    return hash.substring(0, 16);
+  }
+
+  private static TokenInfo tokenInfo(TokenRecord t) {
+    return new TokenInfo(
+        tokenId(t.hash()),
+        t.repositoryId(),
+        TokenScope.fromWireName(t.scope()),
+        java.time.Instant.ofEpochMilli(t.createdMillis()),
+        t.expiresMillis() == 0 ? null : java.time.Instant.ofEpochMilli(t.expiresMillis()));
   }
 
   private static ArtifactsException invalidId(String id) {
@@ -367,6 +617,8 @@ public final class Artifacts implements AutoCloseable {
     private PushLimits pushLimits = PushLimits.DEFAULT;
     private String adminToken;
     private Authenticator authenticator;
+    private Authorizer authorizer;
+    private RefVisibility refVisibility = RefVisibility.ALL;
     private long blockCacheBytes;
     private int openRepositoryCacheSize = 10_000;
     private boolean autoCompaction = true;
@@ -393,9 +645,27 @@ public final class Artifacts implements AutoCloseable {
       return this;
     }
 
-    /** The host's authenticator, replacing the built-in token authenticator. */
+    /**
+     * The host's authenticator. It is asked first; when it answers empty, the built-in one
+     * (admin token, repository tokens) is asked.
+     */
     public Builder authenticator(Authenticator authenticator) {
       this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /**
+     * The host's authorizer: a request is allowed when it or the built-in authorizer (admin
+     * token, repository token scopes) allows it.
+     */
+    public Builder authorizer(Authorizer authorizer) {
+      this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+      return this;
+    }
+
+    /** Hides refs per caller; default {@link RefVisibility#ALL}. */
+    public Builder refVisibility(RefVisibility visibility) {
+      this.refVisibility = Objects.requireNonNull(visibility, "visibility");
       return this;
     }
 

@@ -18,16 +18,34 @@ public class ArtifactsException extends RuntimeException {
     /** The request conflicts with the current state (409). */
     CONFLICT,
     /** The caller may not do this (403). */
-    FORBIDDEN
+    FORBIDDEN,
+    /** The request exceeds a size limit (413); the details name the limit. */
+    TOO_LARGE
   }
 
   private final Kind kind;
   private final String code;
+  private final transient java.util.Map<String, Object> details;
 
   public ArtifactsException(Kind kind, String code, String message) {
+    this(kind, code, message, java.util.Map.of());
+  }
+
+  /**
+   * @param details machine-readable facts about the failure (for example {@code expected} and
+   *     {@code current} of a ref conflict); values are strings, numbers, booleans, null, lists
+   *     or maps of those. The REST layer adds them to the error object.
+   */
+  public ArtifactsException(Kind kind, String code, String message, java.util.Map<String, Object> details) {
     super(message);
-    this.kind = kind;
-    this.code = code;
+    this.kind = java.util.Objects.requireNonNull(kind, "kind");
+    this.code = java.util.Objects.requireNonNull(code, "code");
+    this.details = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));
+  }
+
+  /** @return machine-readable facts about the failure, in a stable order; never null */
+  public java.util.Map<String, Object> details() {
+    return details;
   }
 
   /** @return the broad reason; never null */

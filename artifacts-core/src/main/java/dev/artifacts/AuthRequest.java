@@ -2,16 +2,11 @@ package dev.artifacts;
 
 import java.util.Optional;
 
-/**
- * What an {@link Authenticator} sees of a request, independent of the HTTP container.
- */
+/** What an {@link Authenticator} sees of a request, independent of the HTTP container. */
 public interface AuthRequest {
 
-  /** @return the repository the request is for */
+  /** @return the repository the request is for, or null for an instance-wide request */
   String repositoryId();
-
-  /** @return true when the request would change the repository (a push) */
-  boolean isWrite();
 
   /**
    * @param name header name, case-insensitive

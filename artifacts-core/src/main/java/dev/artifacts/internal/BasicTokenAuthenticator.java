@@ -1,17 +1,17 @@
 package dev.artifacts.internal;
 
-import dev.artifacts.Access;
 import dev.artifacts.Artifacts;
 import dev.artifacts.AuthRequest;
 import dev.artifacts.Authenticator;
+import dev.artifacts.Principal;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The built-in authenticator: a repository token (or the admin token) as the password of HTTP
- * Basic, or as a Bearer token. The user name is ignored.
+ * The built-in authenticator: the admin token or a repository token, as the password of HTTP
+ * Basic or as a Bearer token. The Basic user name is ignored.
  */
 public final class BasicTokenAuthenticator implements Authenticator {
   private final Artifacts artifacts;
@@ -21,12 +21,11 @@ public final class BasicTokenAuthenticator implements Authenticator {
   }
 
   @Override
-  public Access authenticate(AuthRequest request) {
-    Optional<String> secret = request.header("Authorization").flatMap(BasicTokenAuthenticator::secret);
-    if (secret.isEmpty()) {
-      return Access.UNAUTHENTICATED;
-    }
-    return artifacts.tokenAccess(request.repositoryId(), secret.get());
+  public Optional<Principal> authenticate(AuthRequest request) {
+    return request
+        .header("Authorization")
+        .flatMap(BasicTokenAuthenticator::secret)
+        .flatMap(artifacts::principalOf);
   }
 
   /** The secret carried by an Authorization header: a Basic password or a Bearer token. */

@@ -15,4 +15,13 @@ public final class Failures {
     }
     return null;
   }
+
+  /**
+   * @return the storage failure behind {@code e} when there is one (so that the REST layer can
+   *     answer 503 or 500 as it does for every storage failure), else {@code e} wrapped
+   */
+  public static RuntimeException unchecked(java.io.IOException e) {
+    StorageException storage = storageCause(e);
+    return storage != null ? storage : new java.io.UncheckedIOException(e);
+  }
 }

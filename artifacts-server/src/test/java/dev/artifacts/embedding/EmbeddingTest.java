@@ -2,7 +2,8 @@ package dev.artifacts.embedding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.artifacts.Access;
+import dev.artifacts.Permission;
+import dev.artifacts.Principal;
 import dev.artifacts.Artifacts;
 import dev.artifacts.servlet.ArtifactsServlet;
 import dev.artifacts.spi.Storage;
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * backend, its own {@code Authenticator}, the servlet mounted under a prefix.
  */
 class EmbeddingTest {
+  record User(String name) implements Principal {}
+
   @TempDir Path tmp;
 
   private Server server;
@@ -42,9 +45,12 @@ class EmbeddingTest {
         Artifacts.builder(storage)
             .authenticator(
                 request ->
-                    request.header("Cookie").filter(c -> c.contains("session=alice")).isPresent()
-                        ? Access.WRITE
-                        : Access.UNAUTHENTICATED)
+                    request.header("Cookie")
+                        .filter(c -> c.contains("session=alice"))
+                        .map(c -> new User("alice")))
+            .authorizer(
+                (principal, repositoryId, permission) ->
+                    principal instanceof User && permission != Permission.ADMIN)
             .build();
 
     ServletContextHandler context = new ServletContextHandler();

@@ -132,7 +132,7 @@ abstract class ForkEndToEndTestBase {
     GitE2e.Result withAdmin = g.gitFails(clone, "push", adminRemote, "main");
     assertThat(withAdmin.stderr()).contains("read-only");
     String minted =
-        server.artifacts().issueToken(ro.id(), dev.artifacts.TokenScope.WRITE, null);
+        server.artifacts().issueToken(ro.id(), dev.artifacts.TokenScope.WRITE, null).secret();
     GitE2e.Result withMinted =
         g.gitFails(clone, "push", GitE2e.remoteUrl(server.baseUrl(), ro.id(), minted), "main");
     assertThat(withMinted.stderr()).contains("read-only");

@@ -834,7 +834,7 @@ abstract class GitEndToEndTestBase {
     GitE2e.Created repo = newRepo();
     Path work = pushedWorkdir(repo, files("a.txt", "a\n"));
     String before = g.rev(work, "HEAD");
-    String readToken = server.artifacts().issueToken(repo.id(), TokenScope.READ, null);
+    String readToken = server.artifacts().issueToken(repo.id(), TokenScope.READ, null).secret();
     String readRemote = GitE2e.remoteUrl(server.baseUrl(), repo.id(), readToken);
 
     Path clone = g.newDir("reader");

@@ -6,7 +6,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
@@ -63,12 +66,13 @@ public final class GitService {
    * Writes the {@code info/refs} response body for {@code service}: the v0/v1 ref advertisement
    * with its {@code # service=} header, or the v2 capability advertisement.
    */
-  public void advertise(Repository repo, String service, ProtocolRequest protocol, OutputStream out)
+  public void advertise(
+      Repository repo, String service, ProtocolRequest protocol, Predicate<String> visible, OutputStream out)
       throws IOException {
     PacketLineOut pck = new PacketLineOut(out);
     PacketLineOutRefAdvertiser adv = new PacketLineOutRefAdvertiser(pck);
     if (service.equals(UPLOAD_PACK)) {
-      try (UploadPack up = newUploadPack(repo, protocol)) {
+      try (UploadPack up = newUploadPack(repo, protocol, visible)) {
         try {
           if (protocol.version() == 2) {
             up.sendAdvertisedRefs(adv, service);
@@ -90,7 +94,7 @@ public final class GitService {
         }
       }
     } else {
-      ReceivePack rp = newReceivePack(repo);
+      ReceivePack rp = newReceivePack(repo, visible);
       try {
         pck.writeString("# service=" + service + "\n");
         pck.end();
@@ -109,28 +113,46 @@ public final class GitService {
   }
 
   /** Serves one {@code git-upload-pack} request (fetch, clone, ls-refs). */
-  public void upload(Repository repo, ProtocolRequest protocol, InputStream in, OutputStream out)
+  public void upload(
+      Repository repo, ProtocolRequest protocol, Predicate<String> visible, InputStream in, OutputStream out)
       throws IOException {
-    try (UploadPack up = newUploadPack(repo, protocol)) {
+    try (UploadPack up = newUploadPack(repo, protocol, visible)) {
       up.uploadWithExceptionPropagation(DeepenRelative.rewrite(repo, in), out, null);
     }
   }
 
   /** Serves one {@code git-receive-pack} request (push), checking it before any ref moves. */
-  public void receive(Repository repo, String pusher, InputStream in, OutputStream out)
+  public void receive(
+      Repository repo, String pusher, Predicate<String> visible, InputStream in, OutputStream out)
       throws IOException {
-    ReceivePack rp = newReceivePack(repo);
+    ReceivePack rp = newReceivePack(repo, visible);
     rp.setRefLogIdent(new PersonIdent(pusher == null ? "anonymous" : pusher, ""));
     rp.receiveWithExceptionPropagation(in, out, null);
   }
 
-  private UploadPack newUploadPack(Repository repo, ProtocolRequest protocol) {
+  private UploadPack newUploadPack(Repository repo, ProtocolRequest protocol, Predicate<String> visible) {
     UploadPack up = new UploadPack(repo);
+    if (visible != null) {
+      // The validator checks wants against the filtered refs, so objects reachable only from
+      // hidden refs cannot be fetched by id either.
+      up.setRefFilter(refs -> onlyVisible(refs, visible));
+    }
     up.setBiDirectionalPipe(false);
     up.setExtraParameters(protocol.parameters());
     up.setRequestValidator(new ReachableObjectValidator());
     up.setPackConfig(uploadPackConfig(repo));
     return up;
+  }
+
+  /** Keeps the refs whose (target) name passes {@code visible}; HEAD follows its target. */
+  private static Map<String, Ref> onlyVisible(Map<String, Ref> refs, Predicate<String> visible) {
+    Map<String, Ref> out = new HashMap<>();
+    for (Map.Entry<String, Ref> e : refs.entrySet()) {
+      if (visible.test(e.getValue().getTarget().getName())) {
+        out.put(e.getKey(), e.getValue());
+      }
+    }
+    return out;
   }
 
   /**
@@ -147,8 +169,21 @@ public final class GitService {
     return config;
   }
 
-  private ReceivePack newReceivePack(Repository repo) {
+  private ReceivePack newReceivePack(Repository repo, Predicate<String> visible) {
     ReceivePack rp = new ReceivePack(repo);
+    if (visible != null) {
+      rp.setRefFilter(refs -> onlyVisible(refs, visible));
+      rp.setPreReceiveHook(
+          (pack, commands) -> {
+            for (ReceiveCommand cmd : commands) {
+              if (!visible.test(cmd.getRefName())) {
+                cmd.setResult(
+                    ReceiveCommand.Result.REJECTED_OTHER_REASON,
+                    "you may not update " + cmd.getRefName());
+              }
+            }
+          });
+    }
     rp.setBiDirectionalPipe(false);
     rp.setAtomic(true);
     rp.setAllowPushOptions(true);

@@ -1,8 +1,8 @@
 package dev.artifacts.servlet.internal;
 
-import dev.artifacts.Access;
 import dev.artifacts.Artifacts;
-import dev.artifacts.AuthRequest;
+import dev.artifacts.Permission;
+import dev.artifacts.Principal;
 import dev.artifacts.internal.Failures;
 import dev.artifacts.internal.git.GitService;
 import dev.artifacts.internal.git.GitService.ProtocolRequest;
@@ -17,6 +17,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
 import org.eclipse.jgit.errors.PackProtocolException;
 import org.eclipse.jgit.lib.Repository;
@@ -84,28 +85,28 @@ public final class GitHttpHandler {
       return;
     }
     boolean write = svc.equals(GitService.RECEIVE_PACK);
-    if (write && artifacts.isReadOnly(id)) {
-      // Whatever the credentials: a read-only repository takes no push.
-      Access reader = artifacts.authenticator().authenticate(new ServletAuthRequest(req, id, false));
-      if (reader != null && reader.canRead()) {
-        HttpResponses.text(resp, 403, "repository '" + id + "' is read-only");
-        return;
-      }
-    }
-    Access access = artifacts.authenticator().authenticate(new ServletAuthRequest(req, id, write));
-    if (access == null || access == Access.UNAUTHENTICATED) {
+    Optional<Principal> who = artifacts.authenticate(new RestCall.ServletAuthRequest(req, id));
+    if (who == null || who.isEmpty()) {
       resp.setHeader("WWW-Authenticate", "Basic realm=\"artifacts\", charset=\"UTF-8\"");
       HttpResponses.text(resp, 401, "authentication required: use a token for repository '" + id + "' as the password");
       return;
     }
-    if (access == Access.FORBIDDEN) {
+    Principal principal = who.get();
+    if (!artifacts.isAllowed(principal, id, Permission.READ)) {
       HttpResponses.text(resp, 403, "your credentials do not grant access to repository '" + id + "'");
       return;
     }
-    if (write && !access.canWrite()) {
-      HttpResponses.text(resp, 403, "read-only access: this token cannot push to repository '" + id + "'");
+    if (write && !artifacts.isAllowed(principal, id, Permission.WRITE)) {
+      HttpResponses.text(
+          resp,
+          403,
+          artifacts.isReadOnly(id)
+              ? "repository '" + id + "' is read-only"
+              : "read-only access: these credentials cannot push to repository '" + id + "'");
       return;
     }
+    Predicate<String> visible =
+        artifacts.hidesNoRefs() ? null : name -> artifacts.isRefVisible(principal, id, name);
     Optional<Repository> repo;
     try {
       repo = artifacts.repository(id);
@@ -120,11 +121,11 @@ public final class GitHttpHandler {
     ProtocolRequest protocol = ProtocolRequest.parse(req.getHeader("Git-Protocol"));
     try {
       if (advertisement) {
-        advertise(repo.get(), svc, protocol, resp);
+        advertise(repo.get(), svc, protocol, visible, resp);
       } else if (write) {
-        receive(repo.get(), req, resp);
+        receive(repo.get(), visible, req, resp);
       } else {
-        upload(repo.get(), protocol, req, resp);
+        upload(repo.get(), protocol, visible, req, resp);
       }
     } catch (RuntimeException | IOException e) {
       StorageException storage = Failures.storageCause(e);
@@ -144,11 +145,12 @@ public final class GitHttpHandler {
     }
   }
 
-  private void advertise(Repository repo, String svc, ProtocolRequest protocol, HttpServletResponse resp)
+  private void advertise(
+      Repository repo, String svc, ProtocolRequest protocol, Predicate<String> visible, HttpServletResponse resp)
       throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream(4096);
     try {
-      service.advertise(repo, svc, protocol, buf);
+      service.advertise(repo, svc, protocol, visible, buf);
     } catch (ServiceMayNotContinueException e) {
       sendGitError(resp, svc, true, e.getMessage());
       return;
@@ -162,7 +164,12 @@ public final class GitHttpHandler {
     }
   }
 
-  private void upload(Repository repo, ProtocolRequest protocol, HttpServletRequest req, HttpServletResponse resp)
+  private void upload(
+      Repository repo,
+      ProtocolRequest protocol,
+      Predicate<String> visible,
+      HttpServletRequest req,
+      HttpServletResponse resp)
       throws IOException {
     if (!"application/x-git-upload-pack-request".equals(req.getContentType())) {
       HttpResponses.text(resp, 415, "expected Content-Type application/x-git-upload-pack-request");
@@ -172,7 +179,7 @@ public final class GitHttpHandler {
     resp.setHeader("Cache-Control", "no-cache, max-age=0, must-revalidate");
     OutputStream out = resp.getOutputStream();
     try (InputStream in = requestBody(req)) {
-      service.upload(repo, protocol, in, out);
+      service.upload(repo, protocol, visible, in, out);
     } catch (UploadPackInternalServerErrorException e) {
       // The error was already reported to the client in the protocol stream.
       LOG.warn("upload-pack failed on {}: {}", repo, e.getMessage());
@@ -188,7 +195,8 @@ public final class GitHttpHandler {
     out.close();
   }
 
-  private void receive(Repository repo, HttpServletRequest req, HttpServletResponse resp)
+  private void receive(
+      Repository repo, Predicate<String> visible, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
     if (!"application/x-git-receive-pack-request".equals(req.getContentType())) {
       HttpResponses.text(resp, 415, "expected Content-Type application/x-git-receive-pack-request");
@@ -198,7 +206,7 @@ public final class GitHttpHandler {
     resp.setHeader("Cache-Control", "no-cache, max-age=0, must-revalidate");
     OutputStream out = resp.getOutputStream();
     try (InputStream in = requestBody(req)) {
-      service.receive(repo, pusher(req), in, out);
+      service.receive(repo, pusher(req), visible, in, out);
     } catch (org.eclipse.jgit.errors.UnpackException | org.eclipse.jgit.errors.TooLargePackException
         | org.eclipse.jgit.errors.TooLargeObjectInPackException e) {
       // ReceivePack has already told the client why the pack was refused.
@@ -267,18 +275,5 @@ public final class GitHttpHandler {
       }
     }
     return false;
-  }
-
-  private record ServletAuthRequest(HttpServletRequest req, String repositoryId, boolean isWrite)
-      implements AuthRequest {
-    @Override
-    public Optional<String> header(String name) {
-      return Optional.ofNullable(req.getHeader(name));
-    }
-
-    @Override
-    public String remoteAddress() {
-      return req.getRemoteAddr();
-    }
   }
 }

@@ -27,9 +27,20 @@ public final class HttpResponses {
   /** {@code {"error":{"code":...,"message":...}}} with the given status. */
   public static void jsonError(HttpServletResponse resp, int status, String code, String message)
       throws IOException {
+    jsonError(resp, status, code, message, Map.of());
+  }
+
+  /**
+   * {@code {"error":{"code":...,"message":..., ...details}}} with the given status; the details
+   * (for example {@code expected} and {@code current} of a ref conflict) follow the message.
+   */
+  public static void jsonError(
+      HttpServletResponse resp, int status, String code, String message, Map<String, Object> details)
+      throws IOException {
     Map<String, Object> error = new LinkedHashMap<>();
     error.put("code", code);
     error.put("message", message);
+    details.forEach(error::putIfAbsent);
     json(resp, status, Map.of("error", error));
   }
 

@@ -2,238 +2,113 @@ package dev.artifacts.servlet.internal;
 
 import dev.artifacts.Artifacts;
 import dev.artifacts.ArtifactsException;
-import dev.artifacts.CreatedRepository;
-import dev.artifacts.internal.BasicTokenAuthenticator;
-import dev.artifacts.internal.json.Json;
 import dev.artifacts.spi.StorageException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
+import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The REST API under {@code /v1}. */
+/**
+ * The REST API under {@code /v1}: offers each request to the endpoint groups in turn and turns
+ * failures into JSON error answers.
+ */
 public final class RestHandler {
   private static final Logger LOG = LoggerFactory.getLogger(RestHandler.class);
-  private static final int MAX_BODY_BYTES = 1 << 20;
 
   private final Artifacts artifacts;
   private final String publicBaseUrl;
+  private final List<RestRoutes> routes;
 
   public RestHandler(Artifacts artifacts, String publicBaseUrl) {
     this.artifacts = artifacts;
-    this.publicBaseUrl =
-        publicBaseUrl == null ? null : publicBaseUrl.replaceAll("/+$", "");
+    this.publicBaseUrl = publicBaseUrl == null ? null : publicBaseUrl.replaceAll("/+$", "");
+    this.routes = List.of(new RepositoryRoutes());
   }
 
   /** @param path the part after {@code /v1}, for example {@code /repos} */
   public void handle(HttpServletRequest req, HttpServletResponse resp, String path)
       throws IOException {
+    RestCall call = new RestCall(artifacts, req, resp, path, publicBaseUrl);
     try {
-      route(req, resp, path);
+      if (path.equals("/health")) {
+        call.allow("GET");
+        call.json(200, Map.of("ok", true));
+        return;
+      }
+      for (RestRoutes group : routes) {
+        if (group.handle(call)) {
+          return;
+        }
+      }
+      HttpResponses.jsonError(resp, 404, "not_found", "no such endpoint: " + req.getMethod() + " /v1" + path);
+    } catch (RestProblem p) {
+      if (resp.isCommitted()) {
+        LOG.debug("{} {} failed after the answer started: {}", req.getMethod(), path, p.getMessage());
+        return;
+      }
+      resp.reset();
+      p.headers.forEach(resp::setHeader);
+      HttpResponses.jsonError(resp, p.status, p.code, p.getMessage());
     } catch (ArtifactsException e) {
-      HttpResponses.jsonError(resp, status(e.kind()), e.code(), e.getMessage());
+      if (resp.isCommitted()) {
+        LOG.debug("{} {} failed after the answer started: {}", req.getMethod(), path, e.getMessage());
+        return;
+      }
+      resp.reset();
+      HttpResponses.jsonError(resp, status(e.kind()), e.code(), e.getMessage(), e.details());
     } catch (StorageException e) {
-      if (e.isTransient()) {
-        resp.setHeader("Retry-After", "1");
-        HttpResponses.jsonError(resp, 503, "storage_busy", "storage is busy, retry shortly: " + e.getMessage());
-      } else {
-        LOG.error("storage failure on {} {}", req.getMethod(), path, e);
-        HttpResponses.jsonError(resp, 500, "storage_failure", "storage failure; see the server log");
+      storageFailure(req, resp, path, e);
+    } catch (UncheckedIOException e) {
+      StorageException storage = dev.artifacts.internal.Failures.storageCause(e);
+      if (storage != null) {
+        storageFailure(req, resp, path, storage);
+        return;
       }
+      internalError(req, resp, path, e);
+    } catch (RuntimeException e) {
+      internalError(req, resp, path, e);
     }
   }
 
-  private void route(HttpServletRequest req, HttpServletResponse resp, String path)
+  private static void storageFailure(
+      HttpServletRequest req, HttpServletResponse resp, String path, StorageException e)
       throws IOException {
-    String method = req.getMethod();
-    if (path.equals("/health")) {
-      if (!method.equals("GET") && !method.equals("HEAD")) {
-        methodNotAllowed(resp, "GET");
-        return;
-      }
-      HttpResponses.json(resp, 200, Map.of("ok", true));
+    if (resp.isCommitted()) {
+      LOG.warn("storage failure on {} {} after the answer started", req.getMethod(), path, e);
       return;
     }
-    if (path.equals("/repos")) {
-      if (!method.equals("POST")) {
-        methodNotAllowed(resp, "POST");
-        return;
-      }
-      if (!requireAdmin(req, resp)) {
-        return;
-      }
-      createRepository(req, resp);
+    resp.reset();
+    if (e.isTransient()) {
+      resp.setHeader("Retry-After", "1");
+      HttpResponses.jsonError(resp, 503, "storage_busy", "storage is busy, retry shortly: " + e.getMessage());
+    } else {
+      LOG.error("storage failure on {} {}", req.getMethod(), path, e);
+      HttpResponses.jsonError(resp, 500, "storage_failure", "storage failure; see the server log");
+    }
+  }
+
+  private static void internalError(
+      HttpServletRequest req, HttpServletResponse resp, String path, RuntimeException e)
+      throws IOException {
+    LOG.error("{} {} failed", req.getMethod(), path, e);
+    if (resp.isCommitted()) {
       return;
     }
-    if (path.startsWith("/repos/")) {
-      String rest = path.substring("/repos/".length());
-      int slash = rest.indexOf('/');
-      String id = slash < 0 ? rest : rest.substring(0, slash);
-      String sub = slash < 0 ? "" : rest.substring(slash);
-      if (sub.isEmpty()) {
-        if (!method.equals("DELETE")) {
-          methodNotAllowed(resp, "DELETE");
-          return;
-        }
-        if (!requireAdmin(req, resp)) {
-          return;
-        }
-        boolean cascade = "true".equals(req.getParameter("cascade"));
-        if (!artifacts.deleteRepository(id, cascade)) {
-          throw new ArtifactsException(
-              ArtifactsException.Kind.NOT_FOUND, "not_found", "repository '" + id + "' not found");
-        }
-        resp.setStatus(204);
-        return;
-      }
-      if (sub.equals("/compact")) {
-        if (!method.equals("POST")) {
-          methodNotAllowed(resp, "POST");
-          return;
-        }
-        if (!requireAdmin(req, resp)) {
-          return;
-        }
-        artifacts.compact(id);
-        HttpResponses.json(resp, 200, Map.of("id", id, "compacted", true));
-        return;
-      }
-      if (sub.equals("/forks")) {
-        if (!method.equals("POST")) {
-          methodNotAllowed(resp, "POST");
-          return;
-        }
-        if (!requireAdmin(req, resp)) {
-          return;
-        }
-        fork(req, resp, id);
-        return;
-      }
-    }
-    HttpResponses.jsonError(resp, 404, "not_found", "no such endpoint: " + method + " /v1" + path);
+    resp.reset();
+    HttpResponses.jsonError(resp, 500, "internal_error", "internal server error; see the server log");
   }
 
-  private void fork(HttpServletRequest req, HttpServletResponse resp, String parentId)
-      throws IOException {
-    Map<String, Object> body = readJsonObject(req);
-    Object id = body.get("id");
-    if (id != null && !(id instanceof String)) {
-      throw new ArtifactsException(
-          ArtifactsException.Kind.INVALID, "invalid_id", "\"id\" must be a string");
-    }
-    Object readOnly = body.getOrDefault("readOnly", Boolean.FALSE);
-    if (!(readOnly instanceof Boolean)) {
-      throw new ArtifactsException(
-          ArtifactsException.Kind.INVALID, "invalid_read_only", "\"readOnly\" must be true or false");
-    }
-    CreatedRepository created = artifacts.fork(parentId, (String) id, (Boolean) readOnly);
-    created(req, resp, created);
-  }
-
-  private void created(HttpServletRequest req, HttpServletResponse resp, CreatedRepository created)
-      throws IOException {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("id", created.id());
-    out.put("remote", remoteUrl(req, created.id(), created.token()));
-    out.put("token", created.token());
-    resp.setHeader("Location", baseUrl(req) + "/v1/repos/" + created.id());
-    HttpResponses.json(resp, 201, out);
-  }
-
-  private void createRepository(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    Map<String, Object> body = readJsonObject(req);
-    Object id = body.get("id");
-    if (id != null && !(id instanceof String)) {
-      throw new ArtifactsException(
-          ArtifactsException.Kind.INVALID, "invalid_id", "\"id\" must be a string");
-    }
-    created(req, resp, artifacts.createRepository((String) id));
-  }
-
-  private boolean requireAdmin(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-    String header = req.getHeader("Authorization");
-    String secret = header == null ? null : BasicTokenAuthenticator.secret(header).orElse(null);
-    if (secret == null) {
-      resp.setHeader("WWW-Authenticate", "Bearer realm=\"artifacts\"");
-      HttpResponses.jsonError(resp, 401, "unauthorized", "this endpoint needs the admin token: Authorization: Bearer TOKEN");
-      return false;
-    }
-    if (!artifacts.isAdminToken(secret)) {
-      resp.setHeader("WWW-Authenticate", "Bearer realm=\"artifacts\", error=\"invalid_token\"");
-      HttpResponses.jsonError(resp, 401, "unauthorized", "the admin token is not valid");
-      return false;
-    }
-    return true;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> readJsonObject(HttpServletRequest req) throws IOException {
-    byte[] bytes;
-    try (InputStream in = req.getInputStream()) {
-      bytes = in.readNBytes(MAX_BODY_BYTES + 1);
-    }
-    if (bytes.length > MAX_BODY_BYTES) {
-      throw new ArtifactsException(
-          ArtifactsException.Kind.INVALID, "body_too_large", "request body exceeds " + MAX_BODY_BYTES + " bytes");
-    }
-    String text = new String(bytes, StandardCharsets.UTF_8);
-    if (text.isBlank()) {
-      return Map.of();
-    }
-    Object parsed;
-    try {
-      parsed = Json.parse(text);
-    } catch (Json.ParseException e) {
-      throw new ArtifactsException(ArtifactsException.Kind.INVALID, "invalid_json", e.getMessage());
-    }
-    if (!(parsed instanceof Map)) {
-      throw new ArtifactsException(
-          ArtifactsException.Kind.INVALID, "invalid_json", "the request body must be a JSON object");
-    }
-    return (Map<String, Object>) parsed;
-  }
-
-  private String remoteUrl(HttpServletRequest req, String id, String token) {
-    URI base = URI.create(baseUrl(req));
-    String userInfo = "x:" + URLEncoder.encode(token, StandardCharsets.UTF_8);
-    String authority = userInfo + "@" + base.getRawAuthority();
-    String path = base.getRawPath() == null ? "" : base.getRawPath();
-    return base.getScheme() + "://" + authority + path + "/git/" + id + ".git";
-  }
-
-  private String baseUrl(HttpServletRequest req) {
-    if (publicBaseUrl != null) {
-      return publicBaseUrl;
-    }
-    String host = req.getServerName();
-    if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
-      host = "[" + host + "]";
-    }
-    int port = req.getServerPort();
-    boolean defaultPort =
-        (req.getScheme().equals("http") && port == 80) || (req.getScheme().equals("https") && port == 443);
-    return req.getScheme() + "://" + host + (defaultPort ? "" : ":" + port)
-        + req.getContextPath() + req.getServletPath();
-  }
-
-  private static void methodNotAllowed(HttpServletResponse resp, String allowed) throws IOException {
-    resp.setHeader("Allow", allowed);
-    HttpResponses.jsonError(resp, 405, "method_not_allowed", "use " + allowed + " on this endpoint");
-  }
-
-  private static int status(ArtifactsException.Kind kind) {
+  static int status(ArtifactsException.Kind kind) {
     return switch (kind) {
       case INVALID -> 400;
       case NOT_FOUND -> 404;
       case CONFLICT -> 409;
       case FORBIDDEN -> 403;
+      case TOO_LARGE -> 413;
     };
   }
 }
