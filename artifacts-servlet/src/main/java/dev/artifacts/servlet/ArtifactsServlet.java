@@ -19,11 +19,12 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code GET /git/{id}.git/info/refs?service=git-upload-pack|git-receive-pack}
  *   <li>{@code POST /git/{id}.git/git-upload-pack}, {@code POST /git/{id}.git/git-receive-pack}
- *   <li>{@code GET /v1/health}, {@code POST /v1/repos}
+ *   <li>{@code /v1/...}: the REST API, documented in {@code docs/rest-api.md}
  * </ul>
  *
- * <p>Thread-safe. Requests for Git use the {@link Artifacts#authenticator()}; REST administration
- * requires the admin token as a Bearer token.
+ * <p>Thread-safe. Every request is authenticated with {@link Artifacts#authenticate} and checked
+ * with {@link Artifacts#isAllowed}; refs the caller may not see ({@link
+ * dev.artifacts.RefVisibility}) are neither advertised nor served.
  */
 public class ArtifactsServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;

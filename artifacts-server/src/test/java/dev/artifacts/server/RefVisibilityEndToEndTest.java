@@ -1,0 +1,173 @@
+package dev.artifacts.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.artifacts.Artifacts;
+import dev.artifacts.Permission;
+import dev.artifacts.Principal;
+import dev.artifacts.storage.mem.InMemoryStorage;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A host's authenticator, authorizer and ref-visibility hook, seen through the stock git CLI and
+ * REST: a viewer sees only {@code refs/heads/published}; hidden refs are not advertised, objects
+ * reachable only from them cannot be fetched by id, and a writer who cannot see a ref cannot
+ * push to it.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RefVisibilityEndToEndTest {
+  private static final String ADMIN = "admin-secret";
+
+  /** A host user, named by the {@code X-User} header in these tests. */
+  record User(String name) implements Principal {}
+
+  @TempDir Path tmp;
+
+  private RestHarness rest;
+  private GitE2e g;
+  private String main;
+  private String published;
+  private String secret;
+
+  @BeforeEach
+  void start() {
+    Artifacts artifacts =
+        Artifacts.builder(new InMemoryStorage())
+            .adminToken(ADMIN)
+            .authenticator(request -> request.header("X-User").map(User::new))
+            .authorizer(
+                (principal, repositoryId, permission) ->
+                    principal instanceof User u
+                        && (permission == Permission.READ
+                            || (permission == Permission.WRITE && u.name().equals("writer"))))
+            .refVisibility(
+                (principal, repositoryId, refName) ->
+                    !(principal instanceof User)
+                        || refName.equals("refs/heads/published")
+                        || (((User) principal).name().equals("writer") && refName.equals("refs/heads/main")))
+            .build();
+    rest = RestHarness.serve(artifacts, ADMIN);
+    g = new GitE2e(tmp.resolve("work"));
+
+    Map<String, Object> created = rest.createRepo("site");
+    Path work = g.initRepo("site", (String) created.get("remote"));
+    main = g.commit(work, "draft", Map.of("page.html", "draft\n"));
+    g.gitOk(work, "branch", "published");
+    g.gitOk(work, "checkout", "-q", "-b", "secret");
+    secret = g.commit(work, "secret", Map.of("key.txt", "hunter2\n"));
+    g.gitOk(work, "checkout", "-q", "published");
+    published = g.commit(work, "publish", Map.of("page.html", "final\n"));
+    g.gitOk(work, "push", "-q", "origin", "main", "published", "secret");
+    assertThat(main).isNotEqualTo(published);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    rest.close();
+  }
+
+  private String url() {
+    return rest.base() + "/git/site.git";
+  }
+
+  private GitE2e.Result as(String user, String... args) {
+    String[] full = new String[args.length + 2];
+    full[0] = "-c";
+    full[1] = "http.extraHeader=X-User: " + user;
+    System.arraycopy(args, 0, full, 2, args.length);
+    return g.git(tmp, full);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "2"})
+  void viewerSeesOnlyThePublishedBranch(String protocol) {
+    GitE2e.Result r = as("viewer", "-c", "protocol.version=" + protocol, "ls-remote", url());
+    assertThat(r.ok()).as(r.describe()).isTrue();
+    Map<String, String> refs = GitE2e.parseRefs(r.stdout());
+    assertThat(refs).containsOnlyKeys("refs/heads/published");
+    assertThat(refs.get("refs/heads/published")).isEqualTo(published);
+
+    Path clone = tmp.resolve("clone-" + protocol);
+    // HEAD points at the hidden main, so it is not advertised either: name the branch to check out.
+    GitE2e.Result cloned =
+        as("viewer", "-c", "protocol.version=" + protocol, "clone", "-q", "-b", "published", url(), clone.toString());
+    assertThat(cloned.ok()).as(cloned.describe()).isTrue();
+    assertThat(g.gitOk(clone, "for-each-ref", "--format=%(refname)", "refs/remotes").out())
+        .isEqualTo("refs/remotes/origin/published");
+    assertThat(GitE2e.readFile(clone.resolve("page.html"))).isEqualTo("final\n");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"0", "2"})
+  void objectsReachableOnlyFromHiddenRefsCannotBeFetchedById(String protocol) {
+    Path clone = tmp.resolve("by-id-" + protocol);
+    g.gitOk(tmp, "init", "-q", clone.toString());
+    GitE2e.Result hidden =
+        g.git(clone, "-c", "http.extraHeader=X-User: viewer", "-c", "protocol.version=" + protocol,
+            "fetch", "-q", url(), secret);
+    assertThat(hidden.ok()).as(hidden.describe()).isFalse();
+    assertThat(g.git(clone, "cat-file", "-e", secret).ok()).isFalse();
+
+    // The same request for a visible commit works, so the refusal is about visibility.
+    GitE2e.Result visible =
+        g.git(clone, "-c", "http.extraHeader=X-User: viewer", "-c", "protocol.version=" + protocol,
+            "fetch", "-q", url(), published);
+    assertThat(visible.ok()).as(visible.describe()).isTrue();
+  }
+
+  @Test
+  void writerCannotPushToARefHiddenFromIt() {
+    Path work = tmp.resolve("writer");
+    GitE2e.Result cloned = as("writer", "clone", "-q", url(), work.toString());
+    assertThat(cloned.ok()).as(cloned.describe()).isTrue();
+    Object before = rest.get("/v1/repos/site", ADMIN).json().get("refs");
+    g.commit(work, "sneaky", Map.of("key.txt", "overwritten\n"));
+    GitE2e.Result refused =
+        g.git(work, "-c", "http.extraHeader=X-User: writer", "push", "origin", "HEAD:refs/heads/secret");
+    assertThat(refused.ok()).as(refused.describe()).isFalse();
+    assertThat(refused.stderr()).contains("you may not update refs/heads/secret");
+    assertThat(rest.get("/v1/repos/site", ADMIN).json().get("refs")).isEqualTo(before);
+
+    GitE2e.Result allowed =
+        g.git(work, "-c", "http.extraHeader=X-User: writer", "push", "-q", "origin", "HEAD:refs/heads/main");
+    assertThat(allowed.ok()).as(allowed.describe()).isTrue();
+  }
+
+  @Test
+  void viewerCannotPushAtAll() {
+    Path work = tmp.resolve("viewer-push");
+    as("viewer", "clone", "-q", url(), work.toString());
+    g.commit(work, "nope", Map.of("x", "y\n"));
+    GitE2e.Result r = g.git(work, "-c", "http.extraHeader=X-User: viewer", "push", "origin", "HEAD:refs/heads/published");
+    assertThat(r.ok()).isFalse();
+    assertThat(r.stderr()).contains("403");
+  }
+
+  @Test
+  void restSummaryHidesRefsFromTheViewerButNotFromTheAdmin() {
+    Map<String, Object> asViewer = rest.get("/v1/repos/site", null, "X-User", "viewer").expect(200).json();
+    assertThat(RestHarness.list(asViewer, "refs")).extracting(r -> r.get("name"))
+        .containsExactly("refs/heads/published");
+    assertThat(asViewer.get("head")).as("HEAD points at hidden main").isNull();
+    assertThat(asViewer.get("commitCount")).isEqualTo(2L);
+
+    Map<String, Object> asAdmin = rest.get("/v1/repos/site", ADMIN).expect(200).json();
+    assertThat(RestHarness.list(asAdmin, "refs")).extracting(r -> r.get("name"))
+        .containsExactly("refs/heads/main", "refs/heads/published", "refs/heads/secret");
+    assertThat(asAdmin.get("head")).isEqualTo("refs/heads/main");
+    assertThat(asAdmin.get("commitCount")).isEqualTo(3L);
+    assertThat(Optional.ofNullable(asViewer.get("forkCount"))).contains(0L);
+    assertThat(List.of(main, published, secret)).doesNotHaveDuplicates();
+  }
+}
