@@ -60,7 +60,8 @@ public final class Artifacts implements AutoCloseable {
     this.builtInAuthenticator = new BasicTokenAuthenticator(this);
     this.hostAuthorizer = b.authorizer;
     this.refVisibility = b.refVisibility;
-    this.maintenance = new Maintenance(id -> !storage.forks(id).isEmpty(), b.autoCompaction);
+    this.maintenance =
+        new Maintenance(id -> !storage.forks(id).isEmpty(), b.autoCompaction, b.garbageRetention.toMillis());
     EngineRepository.RefsChangedListener listener =
         (repo, changes) -> maintenance.refsChanged(repo);
     this.repositories =
@@ -319,7 +320,8 @@ public final class Artifacts implements AutoCloseable {
 
   /**
    * Repacks a repository now, in the calling thread: objects reachable from refs go into packs
-   * with bitmaps (fast clones), unreachable ones into a garbage pack dropped after a day. Safe
+   * with bitmaps (fast clones), unreachable ones into a garbage pack dropped after the {@link
+   * Builder#garbageRetention garbage retention} (never while the repository has forks). Safe
    * while pushes and clones run: packs written meanwhile are kept, and no object a ref reaches
    * is ever dropped. Repositories are also repacked in the background as pushes accumulate
    * packs, unless {@link Builder#autoCompaction(boolean)} turned that off.
@@ -622,6 +624,7 @@ public final class Artifacts implements AutoCloseable {
     private long blockCacheBytes;
     private int openRepositoryCacheSize = 10_000;
     private boolean autoCompaction = true;
+    private Duration garbageRetention = Duration.ofDays(1);
 
     private Builder(Storage storage) {
       this.storage = Objects.requireNonNull(storage, "storage");
@@ -687,6 +690,21 @@ public final class Artifacts implements AutoCloseable {
      */
     public Builder autoCompaction(boolean enabled) {
       this.autoCompaction = enabled;
+      return this;
+    }
+
+    /**
+     * How long objects no ref reaches any more survive repacks (default one day), so that a
+     * clone or push running while a branch is deleted still finds them. Repositories with forks
+     * keep such objects for as long as forks exist, because a fork's refs may still reach them.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder garbageRetention(Duration retention) {
+      if (retention == null || retention.isNegative() || retention.isZero()) {
+        throw new IllegalArgumentException("garbage retention must be positive");
+      }
+      this.garbageRetention = retention;
       return this;
     }
 

@@ -11,6 +11,7 @@ import dev.artifacts.spi.RepositoryStore;
 import dev.artifacts.spi.Storage;
 import java.io.File;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -285,6 +286,49 @@ public abstract class EngineConformance extends ConformanceSuite {
 
     InProcessGit.Server fresh = serve(artifactsWithFreshCache(storage));
     assertSameHistory(h.repository(), mirrorClone(fresh.uri(id)));
+  }
+
+  /**
+   * Garbage expiry is live (a repository without forks loses the objects of a deleted branch once
+   * the retention has passed) and never reaches a parent with forks: the fork's refs still reach
+   * the deleted branch's commits, and a clone of the fork through a fresh engine gets them back
+   * byte for byte.
+   */
+  @Test
+  public void garbageExpiryNeverDropsObjectsAForkReaches() throws Exception {
+    Storage storage = newStorage();
+    Artifacts artifacts =
+        Artifacts.builder(storage).autoCompaction(false).garbageRetention(Duration.ofMillis(1)).build();
+    InProcessGit.Server server = serve(artifacts);
+    String parent = artifacts.createRepository(uniqueId("parent")).id();
+    String lonely = artifacts.createRepository(uniqueId("lonely")).id();
+    History h = source().standard();
+    List<ObjectId> topic = h.commits("refs/heads/topic", 3);
+    ObjectId topicTip = topic.get(topic.size() - 1);
+    for (String id : List.of(parent, lonely)) {
+      push(h.repository(), server.uri(id), ALL_HEADS, ALL_TAGS);
+    }
+    String child = artifacts.fork(parent, uniqueId("child"), false).id();
+
+    for (String id : List.of(parent, lonely)) {
+      push(h.repository(), server.uri(id), new RefSpec(":refs/heads/topic"));
+      artifacts.compact(id);
+    }
+    Thread.sleep(50);
+    for (String id : List.of(parent, lonely)) {
+      artifacts.compact(id);
+    }
+
+    try (ObjectReader reader = EngineSupport.freshView(storage, lonely).newObjectReader()) {
+      assertThat(reader.has(topicTip))
+          .as("the deleted branch's tip is dropped from a repository without forks")
+          .isFalse();
+    }
+    try (ObjectReader reader = EngineSupport.freshView(storage, parent).newObjectReader()) {
+      assertThat(reader.has(topicTip)).as("a parent with forks keeps its garbage").isTrue();
+    }
+    InProcessGit.Server fresh = serve(artifactsWithFreshCache(storage));
+    assertSameHistory(h.repository(), mirrorClone(fresh.uri(child)));
   }
 
   /**

@@ -40,16 +40,23 @@ public final class Maintenance implements AutoCloseable {
   private final Set<String> queued = ConcurrentHashMap.newKeySet();
   private final Predicate<String> hasForks;
   private final boolean automatic;
+  private final long garbageTtlMillis;
   /** One repack at a time per repository: two concurrent ones would both commit a full pack. */
   private final ConcurrentHashMap<String, ReentrantLock> repackLocks = new ConcurrentHashMap<>();
 
   /**
    * @param hasForks tells whether a repository has forks, which read its packs
    * @param automatic whether {@link #refsChanged} schedules background repacks
+   * @param garbageTtlMillis how long unreachable objects of a repository without forks survive
+   *     repacks; must be positive
    */
-  public Maintenance(Predicate<String> hasForks, boolean automatic) {
+  public Maintenance(Predicate<String> hasForks, boolean automatic, long garbageTtlMillis) {
+    if (garbageTtlMillis <= 0) {
+      throw new IllegalArgumentException("garbage time to live must be positive");
+    }
     this.hasForks = hasForks;
     this.automatic = automatic;
+    this.garbageTtlMillis = garbageTtlMillis;
     this.executor =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -131,7 +138,7 @@ public final class Maintenance implements AutoCloseable {
     lock.lock();
     try {
       if (needsRepack(repo)) {
-        repack(repo, hasForks.test(repo.store().id()));
+        repack(repo, hasForks.test(repo.store().id()), garbageTtlMillis);
       }
     } finally {
       lock.unlock();
@@ -143,7 +150,7 @@ public final class Maintenance implements AutoCloseable {
     ReentrantLock lock = lockOf(repo);
     lock.lock();
     try {
-      repack(repo, hasForks.test(repo.store().id()));
+      repack(repo, hasForks.test(repo.store().id()), garbageTtlMillis);
     } finally {
       lock.unlock();
     }
@@ -158,14 +165,15 @@ public final class Maintenance implements AutoCloseable {
    * repository or of any fork may reach.
    *
    * <p>An original repository is garbage-collected: reachable objects go into packs with bitmaps,
-   * unreachable ones into a garbage pack. The garbage pack is deleted after a day only when no
-   * fork exists; a fork's refs may reach objects its parent no longer does, so with forks
+   * unreachable ones into a garbage pack. The garbage pack is deleted once older than {@code
+   * garbageTtlMillis} only when no fork exists; a fork's refs may reach objects its parent no longer does, so with forks
    * garbage is kept. A fork only merges its own packs into one; its parent's packs are shared and
    * never copied.
    *
    * @param hasForks whether forks of {@code repo} exist now
+   * @param garbageTtlMillis age after which garbage of a repository without forks is dropped
    */
-  static void repack(EngineRepository repo, boolean hasForks) throws IOException {
+  static void repack(EngineRepository repo, boolean hasForks, long garbageTtlMillis) throws IOException {
     long start = System.nanoTime();
     if (repo.isFork()) {
       List<DfsPackFile> own = ownPacks(repo);
@@ -184,7 +192,7 @@ public final class Maintenance implements AutoCloseable {
       DfsGarbageCollector gc = new DfsGarbageCollector(repo);
       gc.setPackConfig(config);
       // A time to live of 0 keeps garbage packs for ever (JGit expires them only when > 0).
-      gc.setGarbageTtl(hasForks ? 0 : TimeUnit.DAYS.toMillis(1), TimeUnit.MILLISECONDS);
+      gc.setGarbageTtl(hasForks ? 0 : garbageTtlMillis, TimeUnit.MILLISECONDS);
       gc.pack(NullProgressMonitor.INSTANCE);
     }
     LOG.debug(
