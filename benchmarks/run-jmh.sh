@@ -4,13 +4,13 @@
 #   PackIngestBenchmark    pack + idx written and committed through the ObjectStore SPI
 #   EngineIngestBenchmark  blobs inserted and flushed through JGit's ObjectInserter (the engine)
 #
-#   benchmarks/run-jmh.sh             # default settings: about 4-5 minutes on 2 cores
-#   QUICK=1 benchmarks/run-jmh.sh     # smoke test, about 1.5 minutes; figures are not meaningful
+#   benchmarks/run-jmh.sh             # default settings: about 5 minutes on 2 cores
+#   QUICK=1 benchmarks/run-jmh.sh     # smoke test, about 1 minute; figures are not meaningful
 #
 # Results: the JMH table on stdout and in benchmarks/target/jmh-results.txt, machine-readable in
 # benchmarks/target/jmh-results.json. Knobs (environment variables), see benchmarks/README.md:
 #   BENCH=regex  BACKENDS=mem,fs,sqlite  SIZES=small,large  FORKS=1
-#   WARMUP_ITERS=2 WARMUP_TIME=2s  ITERS=3 ITER_TIME=3s  JMH_ARGS="..."  SKIP_BUILD=1
+#   WARMUP_ITERS=3 WARMUP_TIME=2s  ITERS=4 ITER_TIME=3s  JMH_ARGS="..."  SKIP_BUILD=1
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,9 +28,9 @@ if [ "${QUICK:-0}" = "1" ]; then
 fi
 BENCH="${BENCH:-dev\.artifacts\.benchmarks\.jmh\..*}"
 FORKS="${FORKS:-1}"
-WARMUP_ITERS="${WARMUP_ITERS:-2}"
+WARMUP_ITERS="${WARMUP_ITERS:-3}"
 WARMUP_TIME="${WARMUP_TIME:-2s}"
-ITERS="${ITERS:-3}"
+ITERS="${ITERS:-4}"
 ITER_TIME="${ITER_TIME:-3s}"
 BACKENDS="${BACKENDS:-mem,fs,sqlite}"
 SIZES="${SIZES:-small,large}"

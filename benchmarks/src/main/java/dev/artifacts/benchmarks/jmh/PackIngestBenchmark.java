@@ -47,8 +47,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Threads(1)
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 3)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 4, time = 3)
 @State(Scope.Benchmark)
 public class PackIngestBenchmark {
   static final int PACKS_PER_REPO = 32;

@@ -48,8 +48,8 @@ import org.openjdk.jmh.infra.ThreadParams;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Threads(2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 3)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 4, time = 3)
 @State(Scope.Benchmark)
 public class RefCasBenchmark {
   static final String REF = "refs/heads/main";
