@@ -8,7 +8,9 @@
 #   QUICK=1 benchmarks/run-jmh.sh     # smoke test, about 1 minute; figures are not meaningful
 #
 # Results: the JMH table on stdout and in benchmarks/target/jmh-results.txt, machine-readable in
-# benchmarks/target/jmh-results.json. Knobs (environment variables), see benchmarks/README.md:
+# benchmarks/target/jmh-results.json. A failing benchmark (a lost update, a pack that does not
+# read back) stops the run with a non-zero exit (-foe true).
+# Knobs (environment variables), see benchmarks/README.md:
 #   BENCH=regex  BACKENDS=mem,fs,sqlite  SIZES=small,large  FORKS=1
 #   WARMUP_ITERS=3 WARMUP_TIME=2s  ITERS=4 ITER_TIME=3s  JMH_ARGS="..."  SKIP_BUILD=1
 set -euo pipefail
@@ -37,7 +39,7 @@ SIZES="${SIZES:-small,large}"
 
 args=("$BENCH" -f "$FORKS" -wi "$WARMUP_ITERS" -w "$WARMUP_TIME" -i "$ITERS" -r "$ITER_TIME"
       -p "backend=$BACKENDS" -p "size=$SIZES"
-      -rf json -rff "$BENCH_DIR/target/jmh-results.json")
+      -foe true -rf json -rff "$BENCH_DIR/target/jmh-results.json")
 # shellcheck disable=SC2206   # JMH_ARGS is split on purpose
 [ -n "${JMH_ARGS:-}" ] && args+=(${JMH_ARGS})
 

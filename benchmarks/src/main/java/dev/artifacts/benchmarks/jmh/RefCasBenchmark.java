@@ -62,6 +62,7 @@ public class RefCasBenchmark {
   private CasChain chain;
   private final AtomicLong successes = new AtomicLong();
   private final Queue<CasChain.Log> logs = new ConcurrentLinkedQueue<>();
+  private boolean lostUpdate;
 
   @Setup(Level.Trial)
   public void open() {
@@ -79,16 +80,23 @@ public class RefCasBenchmark {
   /** Fails the benchmark when an update was lost during the iteration that just ended. */
   @TearDown(Level.Iteration)
   public void verifyNoLostUpdate() {
-    chain.verify(logs, refs.get(REF).orElse(null), successes.get());
+    try {
+      chain.verify(logs, refs.get(REF).orElse(null), successes.get());
+    } catch (RuntimeException e) {
+      lostUpdate = true;
+      throw e;
+    }
   }
 
   @TearDown(Level.Trial)
   public void close() {
     try {
-      System.out.println(
-          "\n[ref-cas " + backend + "] verified: " + chain.verifiedSuccesses()
-              + " successful CAS (warm-up included) form one unbroken chain, ref at version "
-              + chain.verifiedVersion() + "; no update lost");
+      if (!lostUpdate) {
+        System.out.println(
+            "\n[ref-cas " + backend + "] verified: " + chain.verifiedSuccesses()
+                + " successful CAS (warm-up included) form one unbroken chain, ref at version "
+                + chain.verifiedVersion() + "; no update lost");
+      }
     } finally {
       opened.close();
     }
