@@ -173,21 +173,46 @@ public abstract class ObjectStoreConformance extends ConformanceSuite {
     assertThat(store.open("no-such-pack", "pack")).isEmpty();
     Packs.Written w = Packs.commitSmallPack(store, 4);
     assertThat(store.open(w.name(), "bitmap")).as("file not in the pack").isEmpty();
+    assertThat(store.open("../" + w.name(), "pack")).as("a name no pack can have").isEmpty();
   }
 
   /**
-   * {@link ObjectStore#listPacks()} returns every descriptor exactly as committed: name, source,
-   * file lengths, object count and creation time.
+   * {@link ObjectStore#listPacks()} returns every descriptor exactly as committed: name, source
+   * (opaque: tabs, newlines, quotes and non-ASCII characters included), file lengths, object count
+   * and creation time.
    */
   @Test
   public void descriptorsAreReturnedUnchanged() {
     ObjectStore store = newObjectStore();
-    String name = Packs.uniqueName();
-    Packs.writePack(store, name, Map.of("pack", Packs.content(1, 123), "idx", Packs.content(2, 45), "bitmap", Packs.content(3, 6)));
-    PackDescriptor d =
-        new PackDescriptor(name, "SOME_ENGINE_LABEL", Map.of("pack", 123L, "idx", 45L, "bitmap", 6L), 987_654_321L, 1_234_567_890_123L);
+    PackDescriptor d = writeOddlyDescribedPack(store);
     store.commit(List.of(d), List.of());
     assertThat(store.listPacks()).containsExactly(d);
+  }
+
+  /**
+   * ({@link Capability#REOPEN}) Descriptors come back unchanged after close and reopen, the
+   * opaque source string included.
+   */
+  @Test
+  public void descriptorsSurviveReopenUnchanged() {
+    requireCapability(Capability.REOPEN);
+    Storage storage = newStorage();
+    String id = uniqueId("descriptors");
+    ObjectStore store = createRepository(storage, id).objects();
+    PackDescriptor d = writeOddlyDescribedPack(store);
+    store.commit(List.of(d), List.of());
+
+    ObjectStore reopened = closeAndReopen(storage).open(id).orElseThrow().objects();
+    assertThat(reopened.listPacks()).containsExactly(d);
+    assertThat(Packs.readAll(reopened, d.name(), "bitmap")).isEqualTo(Packs.content(3, 6));
+  }
+
+  /** Writes three files and returns a descriptor whose every field is unusual. */
+  private static PackDescriptor writeOddlyDescribedPack(ObjectStore store) {
+    String name = Packs.uniqueName() + "_Y-1";
+    Packs.writePack(store, name, Map.of("pack", Packs.content(1, 123), "idx", Packs.content(2, 45), "bitmap", Packs.content(3, 6)));
+    return new PackDescriptor(
+        name, "we ird\tsource\n%\u00e9'\";--", Map.of("pack", 123L, "idx", 45L, "bitmap", 6L), 987_654_321L, 1_234_567_890_123L);
   }
 
   /**
@@ -270,6 +295,65 @@ public abstract class ObjectStoreConformance extends ConformanceSuite {
   }
 
   /**
+   * A commit naming a file that is still open, or whose length differs from the descriptor's,
+   * throws {@link IllegalArgumentException} and changes nothing; once the file is closed and the
+   * descriptor gives the written length, the same packs commit.
+   */
+  @Test
+  public void commitOfAnOpenOrWronglySizedFileFailsAndChangesNothing() {
+    ObjectStore store = newObjectStore();
+    Packs.Written existing = Packs.commitSmallPack(store, 12);
+    String sized = Packs.uniqueName();
+    Packs.writeFile(store, sized, "pack", Packs.content(1, 10));
+    String open = Packs.uniqueName();
+    WritableFile stillOpen = store.create(open, "pack");
+    stillOpen.write(Packs.content(2, 3), 0, 3);
+    PackDescriptor notClosed = Packs.descriptor(open, Map.of("pack", 3L));
+
+    for (PackDescriptor bad :
+        List.of(Packs.descriptor(sized, Map.of("pack", 11L)), Packs.descriptor(sized, Map.of("pack", 9L)), notClosed)) {
+      assertThatThrownBy(() -> store.commit(List.of(bad), List.of(existing.name())))
+          .as("commit of %s", bad)
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThat(store.listPacks()).containsExactly(existing.descriptor());
+      assertInvisible(store, bad.name(), "pack");
+    }
+
+    stillOpen.close();
+    PackDescriptor right = Packs.descriptor(sized, Map.of("pack", 10L));
+    store.commit(List.of(right, notClosed), List.of());
+    assertThat(store.listPacks()).containsExactlyInAnyOrder(existing.descriptor(), right, notClosed);
+    assertThat(Packs.readAll(store, open, "pack")).isEqualTo(Packs.content(2, 3));
+  }
+
+  /**
+   * Creating a file that is already being written (same pack and extension, closed or not, not yet
+   * committed or rolled back) is a caller error ({@link IllegalArgumentException} or {@link
+   * IllegalStateException}); other files of the pack can be created, and after a rollback the
+   * name can be written and committed again.
+   */
+  @Test
+  public void creatingAFileTwiceIsRejectedUntilRolledBack() {
+    ObjectStore store = newObjectStore();
+    String name = Packs.uniqueName();
+    WritableFile first = store.create(name, "pack");
+    first.write(Packs.content(1, 10), 0, 10);
+    assertThatThrownBy(() -> store.create(name, "pack"))
+        .as("create of a file being written")
+        .isInstanceOfAny(IllegalArgumentException.class, IllegalStateException.class);
+    Packs.writeFile(store, name, "idx", Packs.content(2, 5));
+    first.close();
+    assertThatThrownBy(() -> store.create(name, "pack"))
+        .as("create of a file written and closed but not committed")
+        .isInstanceOfAny(IllegalArgumentException.class, IllegalStateException.class);
+
+    store.rollback(List.of(name));
+    Map<String, byte[]> again = Map.of("pack", Packs.content(3, 20));
+    store.commit(List.of(Packs.writePack(store, name, again)), List.of());
+    assertThat(Packs.readAll(store, name, "pack")).isEqualTo(again.get("pack"));
+  }
+
+  /**
    * A commit with replaced packs retires them and adds the new ones in one step; names in {@code
    * replaced} that are not visible are ignored; a commit that only replaces is allowed.
    */
@@ -343,6 +427,15 @@ public abstract class ObjectStoreConformance extends ConformanceSuite {
     assertInvisible(store, closed, "idx");
     assertInvisible(store, open, "pack");
     assertThat(Packs.readAll(store, visible.name(), "pack")).isEqualTo(visible.files().get("pack"));
+
+    // Discarded means gone: the rolled-back files cannot be committed, but can be written again.
+    PackDescriptor rolledBack = Packs.descriptor(closed, Map.of("pack", 1000L, "idx", 100L));
+    assertThatThrownBy(() -> store.commit(List.of(rolledBack), List.of()))
+        .as("commit of rolled-back files")
+        .isInstanceOf(IllegalArgumentException.class);
+    Map<String, byte[]> rewritten = Map.of("pack", Packs.content(4, 1000), "idx", Packs.content(5, 100));
+    store.commit(List.of(Packs.writePack(store, closed, rewritten)), List.of());
+    assertThat(Packs.readAll(store, closed, "pack")).isEqualTo(rewritten.get("pack"));
   }
 
   /**

@@ -161,7 +161,8 @@ public abstract class StorageConformance extends ConformanceSuite {
   /**
    * {@link Storage#list} returns ids in ascending {@link String#compareTo} order, at most {@code
    * limit}, strictly after {@code afterId} (which need not exist); paging through with any page
-   * size visits every id exactly once.
+   * size visits every id exactly once. A limit below 1 is rejected with {@link
+   * IllegalArgumentException}.
    */
   @Test
   public void listPagesInAscendingOrder() {
@@ -200,6 +201,8 @@ public abstract class StorageConformance extends ConformanceSuite {
     assertThat(storage.list("zz-top", 5)).isEmpty();
     assertThat(storage.list("zzz", 5)).isEmpty();
     assertThat(newStorage().list(null, 5)).as("a new storage has no repositories").isEmpty();
+    assertThatThrownBy(() -> storage.list(null, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> storage.list("a", -1)).isInstanceOf(IllegalArgumentException.class);
   }
 
   /**
@@ -313,40 +316,73 @@ public abstract class StorageConformance extends ConformanceSuite {
     assertThat(storage.list(null, 10)).containsExactly(parent, readOnly, writable);
   }
 
-  /** A fork of an empty repository (unborn HEAD only) is an empty fork. */
+  /**
+   * A fork of an empty repository is an empty fork: with no refs at all when the parent has none,
+   * with the parent's unborn HEAD only when that is all it has.
+   */
   @Test
   public void forkOfAnEmptyRepository() {
     Storage storage = newStorage();
+    String bare = uniqueId("bare");
+    createRepository(storage, bare);
+    assertThat(storage.fork(bare, uniqueId("f"), false).orElseThrow().refs().list("")).isEmpty();
     String parent = uniqueId("empty");
     createRepository(storage, parent).refs().apply(List.of(RefChange.create("HEAD", RefValue.symbolic(MAIN))));
     RepositoryStore f = storage.fork(parent, uniqueId("f"), false).orElseThrow();
     assertThat(f.refs().list("")).isEqualTo(Map.of("HEAD", RefValue.symbolic(MAIN)));
   }
 
+  /** A detached HEAD (an object id, not a symbolic ref) is copied to the fork as it is. */
+  @Test
+  public void forkCopiesADetachedHead() {
+    Storage storage = newStorage();
+    String parent = uniqueId("detached");
+    RefValue detached = RefValue.of(RefStoreConformance.id(3));
+    createRepository(storage, parent).refs().apply(List.of(RefChange.create("HEAD", detached)));
+    RepositoryStore f = storage.fork(parent, uniqueId("f"), true).orElseThrow();
+    assertThat(f.refs().list("")).isEqualTo(Map.of("HEAD", detached));
+    assertThat(f.refs().get("HEAD")).contains(detached);
+  }
+
   /**
    * Later changes on either side never show in the other: refs and packs of the parent after the
-   * fork, and refs and packs of the fork.
+   * fork, and refs (HEAD moved, a copied tag deleted) and packs of the fork.
    */
   @Test
   public void forkIsIsolatedBothWays() {
     Storage storage = newStorage();
     String parent = uniqueId("p");
     RepositoryStore p = createRepository(storage, parent);
-    p.refs().apply(List.of(RefChange.create(MAIN, RefValue.of(RefStoreConformance.id(1)))));
+    RefValue tag = RefValue.of(RefStoreConformance.id(6));
+    p.refs().apply(List.of(RefChange.create(MAIN, RefValue.of(RefStoreConformance.id(1))), RefChange.create("HEAD", RefValue.symbolic(MAIN)), RefChange.create("refs/tags/t", tag)));
     List<PackDescriptor> parentPacks = List.of(Packs.commitSmallPack(p.objects(), 1).descriptor());
     RepositoryStore f = storage.fork(parent, uniqueId("f"), false).orElseThrow();
 
     p.refs().apply(List.of(RefChange.update(MAIN, RefValue.of(RefStoreConformance.id(1)), RefValue.of(RefStoreConformance.id(2))), RefChange.create("refs/heads/p-only", RefValue.of(RefStoreConformance.id(3)))));
     Packs.Written parentLater = Packs.commitSmallPack(p.objects(), 2);
-    assertThat(f.refs().list("")).isEqualTo(Map.of(MAIN, RefValue.of(RefStoreConformance.id(1))));
+    assertThat(f.refs().list("")).isEqualTo(Map.of(MAIN, RefValue.of(RefStoreConformance.id(1)), "HEAD", RefValue.symbolic(MAIN), "refs/tags/t", tag));
     assertThat(f.objects().listPacks()).isEmpty();
     assertThat(f.objects().open(parentLater.name(), "pack")).isEmpty();
 
-    RefBatchResult r = f.refs().apply(List.of(RefChange.update(MAIN, RefValue.of(RefStoreConformance.id(1)), RefValue.of(RefStoreConformance.id(4))), RefChange.create("refs/heads/f-only", RefValue.of(RefStoreConformance.id(5)))));
+    RefBatchResult r =
+        f.refs().apply(
+            List.of(
+                RefChange.update(MAIN, RefValue.of(RefStoreConformance.id(1)), RefValue.of(RefStoreConformance.id(4))),
+                RefChange.create("refs/heads/f-only", RefValue.of(RefStoreConformance.id(5))),
+                RefChange.update("HEAD", RefValue.symbolic(MAIN), RefValue.symbolic("refs/heads/f-only")),
+                RefChange.delete("refs/tags/t", tag)));
     assertThat(r.applied()).isTrue();
     Packs.Written forkPack = Packs.commitSmallPack(f.objects(), 3);
     assertThat(p.refs().list(""))
-        .isEqualTo(Map.of(MAIN, RefValue.of(RefStoreConformance.id(2)), "refs/heads/p-only", RefValue.of(RefStoreConformance.id(3))));
+        .isEqualTo(
+            Map.of(
+                MAIN, RefValue.of(RefStoreConformance.id(2)), "refs/heads/p-only", RefValue.of(RefStoreConformance.id(3)),
+                "HEAD", RefValue.symbolic(MAIN), "refs/tags/t", tag));
+    assertThat(f.refs().list(""))
+        .isEqualTo(
+            Map.of(
+                MAIN, RefValue.of(RefStoreConformance.id(4)), "refs/heads/f-only", RefValue.of(RefStoreConformance.id(5)),
+                "HEAD", RefValue.symbolic("refs/heads/f-only")));
     List<PackDescriptor> expectedParent = new ArrayList<>(parentPacks);
     expectedParent.add(parentLater.descriptor());
     assertThat(p.objects().listPacks()).containsExactlyInAnyOrderElementsOf(expectedParent);
@@ -391,7 +427,8 @@ public abstract class StorageConformance extends ConformanceSuite {
 
   /**
    * Deleting a repository with forks returns {@code HAS_FORKS} and removes nothing (refs, packs,
-   * tokens stay); once its forks are deleted, it can be deleted.
+   * tokens stay, and handles held before keep working); once its forks are deleted, it can be
+   * deleted.
    */
   @Test
   public void deleteOfAParentWithForksIsRefused() {
@@ -414,6 +451,11 @@ public abstract class StorageConformance extends ConformanceSuite {
     assertThat(Packs.readAll(still.objects(), pack.name(), "pack")).isEqualTo(pack.files().get("pack"));
     assertThat(storage.tokens().find(TokenHashes.of("parent-token"))).isPresent();
     assertThat(storage.list(null, 10)).containsExactlyInAnyOrder(parent, child, grandchild);
+    RefValue later = RefValue.of(RefStoreConformance.id(9));
+    assertThat(p.refs().apply(List.of(RefChange.create("refs/heads/later", later))).applied())
+        .as("the handle held before the refused delete still works")
+        .isTrue();
+    assertThat(storage.open(parent).orElseThrow().refs().get("refs/heads/later")).contains(later);
 
     assertThat(storage.delete(grandchild)).isEqualTo(DeleteResult.DELETED);
     assertThat(storage.forks(child)).isEmpty();
@@ -516,7 +558,7 @@ public abstract class StorageConformance extends ConformanceSuite {
 
   /**
    * Tokens: put, find by hash, list by repository, replace on the same hash, remove (true once,
-   * then false; unknown hashes are not an error).
+   * then false; unknown hashes, and strings that are no hash at all, are not an error).
    */
   @Test
   public void tokensArePutFoundListedAndRemoved() {
@@ -549,6 +591,10 @@ public abstract class StorageConformance extends ConformanceSuite {
     assertThat(tokens.remove(TokenHashes.of("bb22"))).isTrue();
     assertThat(tokens.remove(TokenHashes.of("bb22"))).isFalse();
     assertThat(tokens.remove(TokenHashes.of("never"))).isFalse();
+    for (String notAHash : List.of("nope", "../" + TokenHashes.of("aa11"), "")) {
+      assertThat(tokens.find(notAHash)).as("find(\"%s\")", notAHash).isEmpty();
+      assertThat(tokens.remove(notAHash)).as("remove(\"%s\")", notAHash).isFalse();
+    }
     assertThat(tokens.find(TokenHashes.of("bb22"))).isEmpty();
     assertThat(tokens.forRepository(a)).isEmpty();
   }
@@ -563,9 +609,57 @@ public abstract class StorageConformance extends ConformanceSuite {
   }
 
   /**
-   * ({@link Capability#REOPEN}) Repositories, refs (symbolic HEAD and peeled ids included), packs,
-   * forks with their parent and read-only flag, and tokens survive close and reopen; deleted
-   * repositories and removed tokens stay gone.
+   * ({@link Capability#REOPEN}) Forks survive close and reopen with everything that makes them
+   * forks: a writable fork's own packs (byte for byte, not shown in the parent), a fork of that
+   * fork which never committed (and accepts its first pack after the reopen), the {@link
+   * Storage#forks} of every level, and the absence of a fork deleted before, with its tokens.
+   */
+  @Test
+  public void forksSurviveReopen() {
+    requireCapability(Capability.REOPEN);
+    Storage storage = newStorage();
+    String parent = uniqueId("p");
+    RepositoryStore p = createRepository(storage, parent);
+    p.refs().apply(List.of(RefChange.create("HEAD", RefValue.symbolic(MAIN)), RefChange.create(MAIN, RefValue.of(RefStoreConformance.id(1)))));
+    Packs.Written parentPack = Packs.commitSmallPack(p.objects(), 1);
+    Map<String, RefValue> refs = p.refs().list("");
+    String fork = parent + "-w";
+    RepositoryStore w = storage.fork(parent, fork, false).orElseThrow();
+    Packs.Written forkPack = Packs.commitSmallPack(w.objects(), 2);
+    String forkOfFork = fork + "-w";
+    storage.fork(fork, forkOfFork, false).orElseThrow();
+    String gone = parent + "-gone";
+    storage.fork(parent, gone, false).orElseThrow();
+    storage.tokens().put(token("gone-token", gone));
+    assertThat(storage.delete(gone)).isEqualTo(DeleteResult.DELETED);
+
+    Storage again = closeAndReopen(storage);
+    assertThat(again.list(null, 10)).containsExactly(parent, fork, forkOfFork);
+    assertThat(again.forks(parent)).containsExactly(fork);
+    assertThat(again.forks(fork)).containsExactly(forkOfFork);
+    assertThat(again.forks(forkOfFork)).isEmpty();
+    assertThat(again.open(gone)).isEmpty();
+    assertThat(again.tokens().find(TokenHashes.of("gone-token"))).isEmpty();
+    RepositoryStore w2 = again.open(fork).orElseThrow();
+    assertThat(w2.parentId()).contains(parent);
+    assertThat(w2.readOnly()).isFalse();
+    assertThat(w2.objects().listPacks()).containsExactly(forkPack.descriptor());
+    assertThat(Packs.readAll(w2.objects(), forkPack.name(), "pack")).isEqualTo(forkPack.files().get("pack"));
+    assertThat(again.open(parent).orElseThrow().objects().listPacks()).containsExactly(parentPack.descriptor());
+    RepositoryStore ww = again.open(forkOfFork).orElseThrow();
+    assertThat(ww.parentId()).contains(fork);
+    assertThat(ww.refs().list("")).isEqualTo(refs);
+    assertThat(ww.objects().listPacks()).isEmpty();
+    Packs.Written first = Packs.commitSmallPack(ww.objects(), 3);
+    assertThat(ww.objects().listPacks()).containsExactly(first.descriptor());
+    assertThat(w2.objects().listPacks()).containsExactly(forkPack.descriptor());
+  }
+
+  /**
+   * ({@link Capability#REOPEN}) Repositories, refs (symbolic HEAD and other symbolic refs, peeled
+   * ids, including a peeled id equal to the object id, and unknown peeling), packs, forks with
+   * their parent and read-only flag, and tokens survive close and reopen; deleted repositories and
+   * removed tokens stay gone.
    */
   @Test
   public void everythingSurvivesReopen() {
@@ -577,7 +671,9 @@ public abstract class StorageConformance extends ConformanceSuite {
         List.of(
             RefChange.create("HEAD", RefValue.symbolic(MAIN)),
             RefChange.create(MAIN, RefValue.of(RefStoreConformance.id(1))),
-            RefChange.create("refs/tags/t", RefValue.peeled(RefStoreConformance.id(2), RefStoreConformance.id(3)))));
+            RefChange.create("refs/tags/t", RefValue.peeled(RefStoreConformance.id(2), RefStoreConformance.id(3))),
+            RefChange.create("refs/tags/self-peeled", RefValue.peeled(RefStoreConformance.id(5), RefStoreConformance.id(5))),
+            RefChange.create("refs/heads/alias", RefValue.symbolic(MAIN))));
     Packs.Written pack = Packs.commitSmallPack(p.objects(), 1);
     String child = parent + "-ro";
     storage.fork(parent, child, true).orElseThrow().refs().apply(List.of(RefChange.create("refs/heads/c", RefValue.of(RefStoreConformance.id(4)))));

@@ -54,7 +54,8 @@ public interface ObjectStore {
    *     in {@link PackDescriptor#files()} must exist with exactly that length
    * @param replaced names of visible packs to retire (compaction); names not visible are ignored
    * @throws StorageException if the commit failed; nothing changed in that case
-   * @throws IllegalArgumentException if an added pack names a file that was not written
+   * @throws IllegalArgumentException if an added pack names a file that was not written, is not
+   *     closed, or has another length than the descriptor says; nothing changed in that case
    */
   void commit(Collection<PackDescriptor> added, Collection<String> replaced);
 

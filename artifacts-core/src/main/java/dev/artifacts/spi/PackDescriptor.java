@@ -1,7 +1,11 @@
 package dev.artifacts.spi;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -66,5 +70,49 @@ public record PackDescriptor(
       throw new IllegalArgumentException("invalid file extension: " + ext);
     }
     return ext;
+  }
+
+  /**
+   * Checks what {@link ObjectStore#commit} requires of the files of an added pack, for a backend
+   * to call before it changes anything: the descriptor names at least one file, and every file it
+   * names was created, is closed and has exactly the length the descriptor gives. Backends keep
+   * track of their files being written in their own way; this method only asks about them.
+   *
+   * @param fileOf the backend's file being written for an extension of this pack, or null when
+   *     none was created (or it was rolled back)
+   * @param isClosed whether a file from {@code fileOf} is closed with all its bytes written
+   * @param lengthOf the number of bytes written to a file from {@code fileOf}
+   * @param <F> the backend's type of file being written
+   * @return every file of this descriptor, by extension
+   * @throws IllegalArgumentException naming this pack and its first file that was not written, is
+   *     not closed, or has another length than the descriptor gives (saying both lengths); or
+   *     saying that the descriptor names no file
+   */
+  public <F> Map<String, F> requireWritten(
+      Function<String, ? extends F> fileOf,
+      Predicate<? super F> isClosed,
+      ToLongFunction<? super F> lengthOf) {
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("pack " + name + " has no files");
+    }
+    Map<String, F> written = new LinkedHashMap<>();
+    for (Map.Entry<String, Long> f : files.entrySet()) {
+      F file = fileOf.apply(f.getKey());
+      String which = "file " + f.getKey() + " of pack " + name;
+      if (file == null) {
+        throw new IllegalArgumentException(which + " was not written");
+      }
+      if (!isClosed.test(file)) {
+        throw new IllegalArgumentException(
+            which + " is not closed (still being written, or its write failed)");
+      }
+      long length = lengthOf.applyAsLong(file);
+      if (length != f.getValue()) {
+        throw new IllegalArgumentException(
+            which + " has " + length + " bytes, the descriptor says " + f.getValue());
+      }
+      written.put(f.getKey(), file);
+    }
+    return written;
   }
 }

@@ -32,6 +32,7 @@ public interface Storage extends AutoCloseable {
    *
    * @param afterId exclusive lower bound, or null to start at the beginning
    * @param limit maximum number of ids returned, {@code >= 1}
+   * @throws IllegalArgumentException if {@code limit < 1}
    * @throws StorageException on backend failure
    */
   List<String> list(String afterId, int limit);

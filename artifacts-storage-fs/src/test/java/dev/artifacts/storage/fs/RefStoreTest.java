@@ -3,7 +3,6 @@ package dev.artifacts.storage.fs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.artifacts.spi.RefBatchResult;
 import dev.artifacts.spi.RefChange;
 import dev.artifacts.spi.RefStore;
 import dev.artifacts.spi.RefValue;
@@ -12,111 +11,22 @@ import dev.artifacts.storage.fs.internal.FsOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * What the conformance kit cannot see of this backend's refs: the {@code HEAD} file git reads, a
+ * write failing before its rename, and names the line-based refs files cannot hold.
+ */
 class RefStoreTest {
   @TempDir Path dir;
 
   static ObjectId id(int n) {
     return ObjectId.fromString(String.format("%040x", n));
-  }
-
-  @Test
-  void createUpdateDelete() {
-    try (FileSystemStorage s = TestSupport.open(dir)) {
-      RefStore refs = s.create("r").orElseThrow().refs();
-      assertThat(refs.get("refs/heads/main")).isEmpty();
-      assertThat(refs.apply(List.of(RefChange.create("refs/heads/main", RefValue.of(id(1))))))
-          .isEqualTo(RefBatchResult.APPLIED);
-      assertThat(refs.get("refs/heads/main")).contains(RefValue.of(id(1)));
-      assertThat(
-              refs.apply(
-                  List.of(
-                      RefChange.update("refs/heads/main", RefValue.of(id(1)), RefValue.of(id(2)))))
-              .applied())
-          .isTrue();
-      assertThat(refs.get("refs/heads/main")).contains(RefValue.of(id(2)));
-      // peeled hint is ignored by the comparison
-      assertThat(
-              refs.apply(
-                      List.of(
-                          RefChange.delete(
-                              "refs/heads/main", RefValue.peeled(id(2), id(99)))))
-                  .applied())
-          .isTrue();
-      assertThat(refs.get("refs/heads/main")).isEmpty();
-      assertThat(refs.list("")).isEmpty();
-    }
-  }
-
-  @Test
-  void conflictReturnsCurrentValueAndChangesNothing() {
-    try (FileSystemStorage s = TestSupport.open(dir)) {
-      RefStore refs = s.create("r").orElseThrow().refs();
-      refs.apply(List.of(RefChange.create("refs/heads/main", RefValue.of(id(1)))));
-
-      RefBatchResult r =
-          refs.apply(List.of(RefChange.create("refs/heads/main", RefValue.of(id(5)))));
-      assertThat(r).isEqualTo(new RefBatchResult.Conflict("refs/heads/main", RefValue.of(id(1))));
-
-      r = refs.apply(
-              List.of(RefChange.update("refs/heads/main", RefValue.of(id(7)), RefValue.of(id(8)))));
-      assertThat(r).isEqualTo(new RefBatchResult.Conflict("refs/heads/main", RefValue.of(id(1))));
-
-      r = refs.apply(
-              List.of(RefChange.update("refs/heads/gone", RefValue.of(id(7)), RefValue.of(id(8)))));
-      assertThat(r).isEqualTo(new RefBatchResult.Conflict("refs/heads/gone", null));
-
-      assertThat(refs.list("")).containsExactly(Map.entry("refs/heads/main", RefValue.of(id(1))));
-    }
-  }
-
-  @Test
-  void batchIsAllOrNothing() {
-    try (FileSystemStorage s = TestSupport.open(dir)) {
-      RefStore refs = s.create("r").orElseThrow().refs();
-      refs.apply(List.of(RefChange.create("refs/heads/a", RefValue.of(id(1)))));
-      RefBatchResult r =
-          refs.apply(
-              List.of(
-                  RefChange.create("refs/heads/b", RefValue.of(id(2))),
-                  RefChange.update("refs/heads/a", RefValue.of(id(1)), RefValue.of(id(3))),
-                  RefChange.create("refs/heads/a-conflict", RefValue.of(id(4))),
-                  RefChange.update("refs/heads/c", RefValue.of(id(9)), RefValue.of(id(5)))));
-      assertThat(r).isEqualTo(new RefBatchResult.Conflict("refs/heads/c", null));
-      assertThat(refs.list("")).containsExactly(Map.entry("refs/heads/a", RefValue.of(id(1))));
-
-      r = refs.apply(
-              List.of(
-                  RefChange.create("refs/heads/b", RefValue.of(id(2))),
-                  RefChange.delete("refs/heads/a", RefValue.of(id(1))),
-                  RefChange.create("HEAD", RefValue.symbolic("refs/heads/b"))));
-      assertThat(r.applied()).isTrue();
-      assertThat(refs.list(""))
-          .containsOnlyKeys("HEAD", "refs/heads/b")
-          .containsEntry("HEAD", RefValue.symbolic("refs/heads/b"));
-
-      assertThat(refs.apply(List.of()).applied()).isTrue();
-      assertThatThrownBy(
-              () ->
-                  refs.apply(
-                      List.of(
-                          RefChange.create("refs/heads/x", RefValue.of(id(1))),
-                          RefChange.create("refs/heads/x", RefValue.of(id(2))))))
-          .isInstanceOf(IllegalArgumentException.class);
-      assertThat(refs.get("refs/heads/x")).isEmpty();
-    }
   }
 
   @Test
@@ -148,173 +58,22 @@ class RefStoreTest {
   }
 
   @Test
-  void headSymbolicAndUnborn() {
+  void headFileFollowsHeadInTheRepositoryAndItsForks() {
     try (FileSystemStorage s = TestSupport.open(dir)) {
       RefStore refs = s.create("r").orElseThrow().refs();
-      assertThat(refs.get("HEAD")).isEmpty();
-      assertThat(refs.apply(List.of(RefChange.create("HEAD", RefValue.symbolic("refs/heads/main"))))
-              .applied())
-          .isTrue();
-      // unborn: the target does not exist
-      assertThat(refs.get("HEAD")).contains(RefValue.symbolic("refs/heads/main"));
-      assertThat(refs.get("refs/heads/main")).isEmpty();
-      // CAS on symbolic refs compares the target
-      assertThat(
-              refs.apply(
-                  List.of(
-                      RefChange.update(
-                          "HEAD",
-                          RefValue.symbolic("refs/heads/other"),
-                          RefValue.symbolic("refs/heads/x")))))
-          .isEqualTo(new RefBatchResult.Conflict("HEAD", RefValue.symbolic("refs/heads/main")));
-      assertThat(
-              refs.apply(
-                  List.of(
-                      RefChange.update(
-                          "HEAD",
-                          RefValue.symbolic("refs/heads/main"),
-                          RefValue.symbolic("refs/heads/trunk"))))
-                  .applied())
-          .isTrue();
+      Path head = s.repositoryDirectory("r").resolve("HEAD");
+      refs.apply(List.of(RefChange.create("HEAD", RefValue.symbolic("refs/heads/main"))));
+      assertThat(head).hasContent("ref: refs/heads/main");
       // detached HEAD
       refs.apply(
-          List.of(RefChange.update("HEAD", RefValue.symbolic("refs/heads/trunk"), RefValue.of(id(3)))));
-      assertThat(refs.get("HEAD")).contains(RefValue.of(id(3)));
-      assertThat(s.repositoryDirectory("r").resolve("HEAD")).hasContent(id(3).name());
+          List.of(RefChange.update("HEAD", RefValue.symbolic("refs/heads/main"), RefValue.of(id(3)))));
+      assertThat(head).hasContent(id(3).name());
+      s.fork("r", "c", true).orElseThrow();
+      assertThat(s.repositoryDirectory("c").resolve("HEAD")).hasContent(id(3).name());
       refs.apply(
           List.of(RefChange.update("HEAD", RefValue.of(id(3)), RefValue.symbolic("refs/heads/u"))));
-      assertThat(s.repositoryDirectory("r").resolve("HEAD")).hasContent("ref: refs/heads/u");
-    }
-    try (FileSystemStorage s = TestSupport.open(dir)) {
-      assertThat(s.open("r").orElseThrow().refs().get("HEAD"))
-          .contains(RefValue.symbolic("refs/heads/u"));
-    }
-  }
-
-  @Test
-  void listByPrefixAndPeeledValuesPersist() {
-    try (FileSystemStorage s = TestSupport.open(dir)) {
-      RefStore refs = s.create("r").orElseThrow().refs();
-      refs.apply(
-          List.of(
-              RefChange.create("HEAD", RefValue.symbolic("refs/heads/main")),
-              RefChange.create("refs/heads/main", RefValue.of(id(1))),
-              RefChange.create("refs/heads/main2", RefValue.of(id(2))),
-              RefChange.create("refs/heads/feature/x", RefValue.of(id(3))),
-              RefChange.create("refs/tags/v1", RefValue.peeled(id(4), id(1))),
-              RefChange.create("refs/notes/commits", RefValue.of(id(5)))));
-      assertThat(refs.list("refs/heads/"))
-          .containsOnlyKeys("refs/heads/main", "refs/heads/main2", "refs/heads/feature/x");
-      assertThat(refs.list("refs/heads/main"))
-          .containsOnlyKeys("refs/heads/main", "refs/heads/main2");
-      assertThat(refs.list("refs/tags/")).containsExactly(
-          Map.entry("refs/tags/v1", RefValue.peeled(id(4), id(1))));
-      assertThat(refs.list("refs/nothing/")).isEmpty();
-      assertThat(refs.list("")).hasSize(6).containsKey("HEAD");
-    }
-    try (FileSystemStorage s = TestSupport.open(dir)) {
-      RefStore refs = s.open("r").orElseThrow().refs();
-      assertThat(refs.list("")).hasSize(6);
-      RefValue tag = refs.get("refs/tags/v1").orElseThrow();
-      assertThat(tag.peeledId()).isEqualTo(id(1));
-    }
-  }
-
-  @Test
-  void concurrentCasHasExactlyOneWinnerPerRound() throws Exception {
-    int threads = 8;
-    int rounds = 200;
-    try (FileSystemStorage s = TestSupport.open(dir)) {
-      RefStore refs = s.create("r").orElseThrow().refs();
-      refs.apply(List.of(RefChange.create("refs/heads/main", RefValue.of(id(0)))));
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      try {
-        CyclicBarrier barrier = new CyclicBarrier(threads);
-        List<Future<Integer>> futures = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-          int me = t;
-          futures.add(
-              pool.submit(
-                  () -> {
-                    int wins = 0;
-                    for (int round = 0; round < rounds; round++) {
-                      barrier.await(1, TimeUnit.MINUTES);
-                      // every thread expects the value of the previous round
-                      RefValue expected = RefValue.of(id(round * 100));
-                      RefValue mine = RefValue.of(id((round + 1) * 100 + me + 1));
-                      RefBatchResult r =
-                          refs.apply(List.of(RefChange.update("refs/heads/main", expected, mine)));
-                      if (r.applied()) {
-                        wins++;
-                      }
-                      barrier.await(1, TimeUnit.MINUTES);
-                      // normalize: thread 0 moves the ref to the next round's base
-                      if (me == 0) {
-                        RefValue now = refs.get("refs/heads/main").orElseThrow();
-                        RefBatchResult n =
-                            refs.apply(
-                                List.of(
-                                    RefChange.update(
-                                        "refs/heads/main", now, RefValue.of(id((round + 1) * 100)))));
-                        if (!n.applied()) {
-                          throw new AssertionError("normalize failed: " + n);
-                        }
-                      }
-                      barrier.await(1, TimeUnit.MINUTES);
-                    }
-                    return wins;
-                  }));
-        }
-        int total = 0;
-        for (Future<Integer> f : futures) {
-          total += f.get(5, TimeUnit.MINUTES);
-        }
-        assertThat(total).isEqualTo(rounds);
-      } finally {
-        pool.shutdownNow();
-      }
-    }
-  }
-
-  @Test
-  void perRoundWinnerIsTheValueStored() throws Exception {
-    // a simpler variant: every round all threads race from the current value, the stored value
-    // after the round must be the one of the single winner
-    int threads = 8;
-    try (FileSystemStorage s = TestSupport.open(dir)) {
-      RefStore refs = s.create("r").orElseThrow().refs();
-      refs.apply(List.of(RefChange.create("refs/heads/x", RefValue.of(id(1)))));
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      try {
-        for (int round = 0; round < 50; round++) {
-          RefValue base = refs.get("refs/heads/x").orElseThrow();
-          List<Future<RefValue>> fs = new ArrayList<>();
-          CyclicBarrier barrier = new CyclicBarrier(threads);
-          for (int t = 0; t < threads; t++) {
-            RefValue mine = RefValue.of(id(1000 * (round + 2) + t));
-            fs.add(
-                pool.submit(
-                    () -> {
-                      barrier.await(1, TimeUnit.MINUTES);
-                      return refs.apply(List.of(RefChange.update("refs/heads/x", base, mine)))
-                              .applied()
-                          ? mine
-                          : null;
-                    }));
-          }
-          List<RefValue> winners = new ArrayList<>();
-          for (Future<RefValue> f : fs) {
-            RefValue v = f.get(1, TimeUnit.MINUTES);
-            if (v != null) {
-              winners.add(v);
-            }
-          }
-          assertThat(winners).hasSize(1);
-          assertThat(refs.get("refs/heads/x")).contains(winners.get(0));
-        }
-      } finally {
-        pool.shutdownNow();
-      }
+      assertThat(head).hasContent("ref: refs/heads/u");
+      assertThat(s.repositoryDirectory("c").resolve("HEAD")).hasContent(id(3).name());
     }
   }
 

@@ -17,7 +17,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -27,6 +26,10 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * What the conformance kit cannot see of this backend's forks: the rows a fork adds and a delete
+ * removes, a fork failing inside its transaction, and many forks racing for the write lock.
+ */
 class ForkTest {
   @TempDir Path dir;
 
@@ -56,122 +59,28 @@ class ForkTest {
   }
 
   @Test
-  void forkCopiesRefsOnlyAndRecordsItsParent() {
-    try (SqliteStorage s = TestSupport.open(db())) {
-      RepositoryStore parent = parentWithRefsAndPack(s);
-      long chunksBefore = queryLong(db(), "SELECT count(*) FROM chunks");
-
-      RepositoryStore fork = s.fork("parent", "child", false).orElseThrow();
-      assertThat(fork.id()).isEqualTo("child");
-      assertThat(fork.parentId()).contains("parent");
-      assertThat(fork.readOnly()).isFalse();
-      assertThat(fork.refs().list("")).isEqualTo(parent.refs().list(""));
-      assertThat(fork.refs().get("refs/tags/v1")).contains(RefValue.peeled(id(2), id(1)));
-      assertThat(fork.objects().listPacks()).isEmpty(); // owns no packs
-      assertThat(s.open("child").orElseThrow()).isSameAs(fork);
-      assertThat(s.forks("parent")).containsExactly("child");
-      assertThat(s.forks("child")).isEmpty();
-      assertThat(s.forks("nothing")).isEmpty();
-      assertThat(s.list(null, 10)).containsExactly("child", "parent");
-      // nothing but rows of the registry and refs: no chunk, file or pack rows
-      assertThat(queryLong(db(), "SELECT count(*) FROM chunks")).isEqualTo(chunksBefore);
-      assertThat(queryLong(db(), "SELECT count(*) FROM packs")).isEqualTo(1);
-      assertThat(queryLong(db(), "SELECT count(*) FROM refs")).isEqualTo(8);
-
-      RepositoryStore ro = s.fork("parent", "frozen", true).orElseThrow();
-      assertThat(ro.readOnly()).isTrue();
-      assertThat(s.forks("parent")).containsExactly("child", "frozen");
-    }
-    try (SqliteStorage s = TestSupport.open(db())) {
-      RepositoryStore child = s.open("child").orElseThrow();
-      assertThat(child.parentId()).contains("parent");
-      assertThat(child.readOnly()).isFalse();
-      assertThat(child.refs().list("")).hasSize(4);
-      RepositoryStore frozen = s.open("frozen").orElseThrow();
-      assertThat(frozen.parentId()).contains("parent");
-      assertThat(frozen.readOnly()).isTrue();
-      assertThat(s.open("parent").orElseThrow().parentId()).isEmpty();
-      assertThat(s.forks("parent")).containsExactly("child", "frozen");
-    }
-  }
-
-  @Test
-  void forkAndParentAreIndependentBothWays() {
-    try (SqliteStorage s = TestSupport.open(db())) {
-      RepositoryStore parent = parentWithRefsAndPack(s);
-      RepositoryStore fork = s.fork("parent", "child", false).orElseThrow();
-
-      parent.refs().apply(
-          List.of(
-              RefChange.update("refs/heads/main", RefValue.of(id(1)), RefValue.of(id(10))),
-              RefChange.create("refs/heads/parent-only", RefValue.of(id(11)))));
-      fork.refs().apply(
-          List.of(
-              RefChange.update("refs/heads/dev", RefValue.of(id(3)), RefValue.of(id(20))),
-              RefChange.delete("refs/tags/v1", RefValue.of(id(2))),
-              RefChange.update(
-                  "HEAD", RefValue.symbolic("refs/heads/main"), RefValue.symbolic("refs/heads/dev"))));
-      PackDescriptor own =
-          TestSupport.writePack(fork.objects(), "fp", Map.of("pack", new byte[] {7}));
-      fork.objects().commit(List.of(own), List.of());
-
-      assertThat(parent.refs().get("refs/heads/main")).contains(RefValue.of(id(10)));
-      assertThat(fork.refs().get("refs/heads/main")).contains(RefValue.peeled(id(1), id(1)));
-      assertThat(fork.refs().get("refs/heads/parent-only")).isEmpty();
-      assertThat(parent.refs().get("refs/heads/dev")).contains(RefValue.of(id(3)));
-      assertThat(parent.refs().get("refs/tags/v1")).isPresent();
-      assertThat(parent.refs().get("HEAD")).contains(RefValue.symbolic("refs/heads/main"));
-      assertThat(parent.objects().listPacks()).extracting(PackDescriptor::name).containsExactly("p1");
-      assertThat(fork.objects().listPacks()).containsExactly(own);
-      assertThat(parent.objects().open("fp", "pack")).isEmpty();
-    }
-    try (SqliteStorage s = TestSupport.open(db())) {
-      assertThat(s.open("parent").orElseThrow().refs().get("refs/heads/main"))
-          .contains(RefValue.of(id(10)));
-      assertThat(s.open("child").orElseThrow().refs().list(""))
-          .containsOnlyKeys("HEAD", "refs/heads/main", "refs/heads/dev")
-          .containsEntry("HEAD", RefValue.symbolic("refs/heads/dev"));
-    }
-  }
-
-  @Test
-  void forkOfForkAndDeleteRules() {
+  void forkAddsOnlyRegistryAndRefRowsAndDeletingTheTreeLeavesNone() {
     try (SqliteStorage s = TestSupport.open(db())) {
       parentWithRefsAndPack(s);
+      long chunks = queryLong(db(), "SELECT count(*) FROM chunks");
+      assertThat(chunks).isPositive();
       s.fork("parent", "child", false).orElseThrow();
-      RepositoryStore grandchild = s.fork("child", "grandchild", true).orElseThrow();
-      assertThat(grandchild.parentId()).contains("child");
-      assertThat(grandchild.refs().list("")).hasSize(4);
-      s.tokens().put(new TokenRecord("a".repeat(64), "parent", "read", 1, 0));
+      s.fork("child", "grandchild", true).orElseThrow();
+      s.tokens().put(new TokenRecord("a".repeat(64), "child", "read", 1, 0));
+      // nothing of the parent's pack is copied: no chunk, file or pack rows
+      assertThat(queryLong(db(), "SELECT count(*) FROM chunks")).isEqualTo(chunks);
+      assertThat(queryLong(db(), "SELECT count(*) FROM files")).isEqualTo(1);
+      assertThat(queryLong(db(), "SELECT count(*) FROM packs")).isEqualTo(1);
+      assertThat(queryLong(db(), "SELECT count(*) FROM repos")).isEqualTo(3);
+      assertThat(queryLong(db(), "SELECT count(*) FROM refs")).isEqualTo(3 * 4);
 
-      // a repository with forks is not deleted, and nothing of it is touched
-      assertThat(s.delete("parent")).isEqualTo(DeleteResult.HAS_FORKS);
-      assertThat(s.delete("child")).isEqualTo(DeleteResult.HAS_FORKS);
-      assertThat(s.open("parent")).isPresent();
-      assertThat(s.open("parent").orElseThrow().refs().list("")).hasSize(4);
-      assertThat(s.tokens().forRepository("parent")).hasSize(1);
-      assertThat(queryLong(db(), "SELECT count(*) FROM chunks")).isPositive();
-
-      // existing ids and missing parents
-      assertThat(s.fork("parent", "child", false)).isEmpty();
-      assertThat(s.fork("parent", "parent", false)).isEmpty();
-      assertThatThrownBy(() -> s.fork("missing", "x", false))
-          .isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> s.fork("parent", "bad/id", false))
-          .isInstanceOf(IllegalArgumentException.class);
-      assertThat(s.open("x")).isEmpty();
-
-      // deepest first
+      // deepest first; afterwards the file keeps nothing of the tree
       assertThat(s.delete("grandchild")).isEqualTo(DeleteResult.DELETED);
-      assertThat(s.forks("child")).isEmpty();
       assertThat(s.delete("child")).isEqualTo(DeleteResult.DELETED);
       assertThat(s.delete("parent")).isEqualTo(DeleteResult.DELETED);
-      assertThat(s.list(null, 10)).isEmpty();
       for (String table : List.of("repos", "refs", "packs", "files", "chunks", "tokens")) {
         assertThat(queryLong(db(), "SELECT count(*) FROM " + table)).as(table).isZero();
       }
-      assertThatThrownBy(() -> s.fork("parent", "y", false))
-          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 
@@ -197,56 +106,6 @@ class ForkTest {
       assertThat(queryLong(db(), "SELECT count(*) FROM repos")).isEqualTo(1);
       assertThat(queryLong(db(), "SELECT count(*) FROM refs")).isEqualTo(4);
       assertThat(s.delete("parent")).isEqualTo(DeleteResult.DELETED);
-    }
-  }
-
-  @Test
-  void forkAndDeleteOfItsParentNeverBothSucceed() throws Exception {
-    try (SqliteStorage s = TestSupport.open(db())) {
-      ExecutorService pool = Executors.newFixedThreadPool(2);
-      try {
-        for (int round = 0; round < 100; round++) {
-          String parent = "p" + round;
-          String child = "c" + round;
-          s.create(parent).orElseThrow();
-          CyclicBarrier barrier = new CyclicBarrier(2);
-          Future<Boolean> forked =
-              pool.submit(
-                  () -> {
-                    barrier.await(1, TimeUnit.MINUTES);
-                    try {
-                      return s.fork(parent, child, false).isPresent();
-                    } catch (IllegalArgumentException gone) {
-                      return false;
-                    }
-                  });
-          Future<DeleteResult> deleted =
-              pool.submit(
-                  () -> {
-                    barrier.await(1, TimeUnit.MINUTES);
-                    return s.delete(parent);
-                  });
-          boolean f = forked.get(1, TimeUnit.MINUTES);
-          DeleteResult d = deleted.get(1, TimeUnit.MINUTES);
-          if (f) {
-            assertThat(d).isEqualTo(DeleteResult.HAS_FORKS);
-            assertThat(s.open(parent)).isPresent();
-            assertThat(s.open(child).orElseThrow().parentId()).contains(parent);
-          } else {
-            assertThat(d).isEqualTo(DeleteResult.DELETED);
-            assertThat(s.open(child)).isEmpty();
-          }
-        }
-      } finally {
-        pool.shutdownNow();
-      }
-      // no fork without its parent
-      assertThat(
-              queryLong(
-                  db(),
-                  "SELECT count(*) FROM repos c WHERE c.parent_rid IS NOT NULL"
-                      + " AND NOT EXISTS (SELECT 1 FROM repos p WHERE p.rid = c.parent_rid)"))
-          .isZero();
     }
   }
 

@@ -27,6 +27,11 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * What the conformance kit cannot see of this backend's registry: rows in the database file,
+ * creates failing inside their transaction, the lock on the file, use after close, and files that
+ * are not this backend's database.
+ */
 class StorageTest {
   @TempDir Path dir;
 
@@ -39,65 +44,7 @@ class StorageTest {
   }
 
   @Test
-  void createOpenListPagingDelete() {
-    try (SqliteStorage s = TestSupport.open(db())) {
-      for (String id : List.of("b", "a", "c-1", "C", "d_2")) {
-        assertThat(s.create(id)).isPresent();
-      }
-      assertThat(s.create("a")).isEmpty();
-      RepositoryStore a = s.open("a").orElseThrow();
-      assertThat(a.id()).isEqualTo("a");
-      assertThat(a.parentId()).isEmpty();
-      assertThat(a.readOnly()).isFalse();
-      assertThat(s.open("a").orElseThrow()).isSameAs(a);
-      assertThat(a.objects()).isSameAs(a.objects());
-      assertThat(a.refs()).isSameAs(a.refs());
-      assertThat(a.objects().listPacks()).isEmpty();
-      assertThat(a.refs().list("")).isEmpty();
-      assertThat(s.open("zzz")).isEmpty();
-
-      assertThat(s.list(null, 100)).containsExactly("C", "a", "b", "c-1", "d_2");
-      assertThat(s.list(null, 2)).containsExactly("C", "a");
-      assertThat(s.list("a", 2)).containsExactly("b", "c-1");
-      assertThat(s.list("c-1", 10)).containsExactly("d_2");
-      assertThat(s.list("d_2", 10)).isEmpty();
-      assertThat(s.list("aa", 1)).containsExactly("b");
-      assertThat(s.list("-", 1)).containsExactly("C");
-      assertThatThrownBy(() -> s.list(null, 0)).isInstanceOf(IllegalArgumentException.class);
-
-      assertThat(s.delete("b")).isEqualTo(DeleteResult.DELETED);
-      assertThat(s.delete("b")).isEqualTo(DeleteResult.NOT_FOUND);
-      assertThat(s.open("b")).isEmpty();
-      assertThat(s.list(null, 100)).containsExactly("C", "a", "c-1", "d_2");
-      // a held store of a deleted repository fails
-      RepositoryStore c = s.open("c-1").orElseThrow();
-      c.refs().apply(List.of(RefChange.create("HEAD", RefValue.symbolic("refs/heads/main"))));
-      s.delete("c-1");
-      assertThatThrownBy(() -> c.refs().get("HEAD")).isInstanceOf(StorageException.class);
-      assertThatThrownBy(
-              () -> c.refs().apply(List.of(RefChange.create("HEAD", RefValue.symbolic("x")))))
-          .isInstanceOf(StorageException.class);
-      assertThatThrownBy(() -> c.objects().listPacks()).isInstanceOf(StorageException.class);
-      assertThatThrownBy(() -> c.objects().create("p", "pack"))
-          .isInstanceOf(StorageException.class);
-      // the id is free again, and the new repository is empty
-      RepositoryStore c2 = s.create("c-1").orElseThrow();
-      assertThat(c2).isNotSameAs(c);
-      assertThat(c2.refs().list("")).isEmpty();
-
-      assertThatThrownBy(() -> s.create("../x")).isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> s.open("a/b")).isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> s.delete("")).isInstanceOf(IllegalArgumentException.class);
-      assertThatThrownBy(() -> s.create("x".repeat(65))).isInstanceOf(IllegalArgumentException.class);
-    }
-    try (SqliteStorage s = TestSupport.open(db())) {
-      assertThat(s.list(null, 100)).containsExactly("C", "a", "c-1", "d_2");
-      assertThat(s.open("c-1").orElseThrow().refs().list("")).isEmpty();
-    }
-  }
-
-  @Test
-  void deleteRemovesEveryRowOfTheRepositoryOnly() {
+  void deleteRemovesEveryRowOfTheRepositoryOnlyAndHeldStoresFail() {
     try (SqliteStorage s = TestSupport.open(db())) {
       for (String id : List.of("gone", "kept")) {
         RepositoryStore r = s.create(id).orElseThrow();
@@ -118,11 +65,22 @@ class StorageTest {
       assertThat(queryLong(db(), "SELECT count(*) FROM chunks")).isEqualTo(3 + 8);
       assertThat(queryLong(db(), "SELECT count(*) FROM refs")).isEqualTo(1);
       assertThat(queryLong(db(), "SELECT count(*) FROM tokens")).isEqualTo(1);
-      // readers that hold the deleted repository's files fail cleanly
+      // readers that hold the deleted repository or its files fail cleanly
       assertThatThrownBy(() -> held.read(0, ByteBuffer.allocate(10)))
           .isInstanceOf(StorageException.class);
       held.close();
+      assertThatThrownBy(() -> gone.refs().get("HEAD")).isInstanceOf(StorageException.class);
+      assertThatThrownBy(
+              () -> gone.refs().apply(List.of(RefChange.create("HEAD", RefValue.symbolic("x")))))
+          .isInstanceOf(StorageException.class);
+      assertThatThrownBy(() -> gone.objects().listPacks()).isInstanceOf(StorageException.class);
+      assertThatThrownBy(() -> gone.objects().create("q", "pack"))
+          .isInstanceOf(StorageException.class);
       assertThat(s.tokens().forRepository("kept")).hasSize(1);
+      // the id is free again, for a new repository unrelated to the held one
+      RepositoryStore reborn = s.create("gone").orElseThrow();
+      assertThat(reborn).isNotSameAs(gone);
+      assertThat(reborn.refs().list("")).isEmpty();
     }
   }
 
@@ -228,76 +186,5 @@ class StorageTest {
     assertThatThrownBy(() -> TestSupport.open(garbage))
         .isInstanceOf(StorageException.class)
         .matches(e -> !((StorageException) e).isTransient());
-  }
-
-  @Test
-  void tokensPersistAcrossReopenAndAreRemovedWithTheRepository() {
-    TokenRecord t1 = new TokenRecord(hash(1), "a", "read", 10, 0);
-    TokenRecord t2 = new TokenRecord(hash(2), "a", "write", 11, 999);
-    TokenRecord t3 = new TokenRecord(hash(3), "b", "read", 12, 0);
-    try (SqliteStorage s = TestSupport.open(db())) {
-      s.create("a");
-      s.create("b");
-      s.tokens().put(t1);
-      s.tokens().put(t2);
-      s.tokens().put(t3);
-      TokenRecord t1b = new TokenRecord(hash(1), "a", "write", 20, 30);
-      s.tokens().put(t1b);
-      assertThat(s.tokens().find(hash(1))).contains(t1b);
-      assertThat(s.tokens()).isSameAs(s.tokens());
-      assertThat(s.tokens().remove(hash(3))).isTrue();
-      assertThat(s.tokens().remove(hash(3))).isFalse();
-      assertThat(s.tokens().remove("not-a-hash")).isFalse();
-      assertThat(s.tokens().find("nope")).isEmpty();
-    }
-    try (SqliteStorage s = TestSupport.open(db())) {
-      assertThat(s.tokens().find(hash(1))).contains(new TokenRecord(hash(1), "a", "write", 20, 30));
-      assertThat(s.tokens().find(hash(3))).isEmpty();
-      assertThat(s.tokens().forRepository("a")).hasSize(2).contains(t2);
-      assertThat(s.tokens().forRepository("b")).isEmpty();
-      assertThat(s.delete("a")).isEqualTo(DeleteResult.DELETED);
-      assertThat(s.tokens().forRepository("a")).isEmpty();
-    }
-    try (SqliteStorage s = TestSupport.open(db())) {
-      assertThat(s.tokens().find(hash(1))).isEmpty();
-      assertThat(s.tokens().find(hash(2))).isEmpty();
-    }
-  }
-
-  @Test
-  void reopenSeesExactlyWhatWasCommitted() {
-    ObjectId commit = ObjectId.fromString("0123456789012345678901234567890123456789");
-    byte[] big = TestSupport.randomBytes(700_000, 4);
-    try (SqliteStorage s = TestSupport.open(db())) {
-      RepositoryStore r = s.create("r").orElseThrow();
-      var d = TestSupport.writePack(r.objects(), "p1", Map.of("pack", new byte[] {1, 2, 3}));
-      r.objects().commit(List.of(d), List.of());
-      var d2 = TestSupport.writePack(r.objects(), "p2", Map.of("pack", big));
-      r.objects().commit(List.of(d2), List.of());
-      TestSupport.writeFile(r.objects(), "uncommitted", "pack", new byte[] {9});
-      TestSupport.writeFile(r.objects(), "uncommitted", "big", big); // staged rows
-      r.refs()
-          .apply(
-              List.of(
-                  RefChange.create("HEAD", RefValue.symbolic("refs/heads/main")),
-                  RefChange.create("refs/heads/main", RefValue.of(commit))));
-    }
-    try (SqliteStorage s = TestSupport.open(db())) {
-      RepositoryStore r = s.open("r").orElseThrow();
-      assertThat(r.objects().listPacks())
-          .extracting(PackDescriptor::name)
-          .containsExactlyInAnyOrder("p1", "p2");
-      assertThat(TestSupport.readAll(r.objects(), "p1", "pack")).containsExactly(1, 2, 3);
-      assertThat(TestSupport.readAll(r.objects(), "p2", "pack")).isEqualTo(big);
-      assertThat(r.objects().open("uncommitted", "pack")).isEmpty();
-      assertThat(r.objects().open("uncommitted", "big")).isEmpty();
-      assertThat(r.refs().list(""))
-          .containsOnly(
-              Map.entry("HEAD", RefValue.symbolic("refs/heads/main")),
-              Map.entry("refs/heads/main", RefValue.of(commit)));
-      // the staging rows of the uncommitted file were removed on open
-      assertThat(queryLong(db(), "SELECT count(*) FROM files WHERE committed = 0")).isZero();
-      assertThat(queryLong(db(), "SELECT count(*) FROM chunks")).isEqualTo(1 + 11);
-    }
   }
 }

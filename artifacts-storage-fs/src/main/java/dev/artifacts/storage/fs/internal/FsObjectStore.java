@@ -179,22 +179,12 @@ public final class FsObjectStore implements ObjectStore {
       if (current.containsKey(d.name()) || retired.containsKey(d.name())) {
         throw new IllegalArgumentException("pack " + d.name() + " is already committed");
       }
-      if (d.files().isEmpty()) {
-        throw new IllegalArgumentException("pack " + d.name() + " has no files");
-      }
-      for (Map.Entry<String, Long> f : d.files().entrySet()) {
-        FsWritableFile w = pending.get(new Key(d.name(), f.getKey()));
-        if (w == null || !w.isComplete()) {
-          throw new IllegalArgumentException(
-              "file " + f.getKey() + " of pack " + d.name() + " was not written and closed");
-        }
-        if (w.length() != f.getValue()) {
-          throw new IllegalArgumentException(
-              "file " + f.getKey() + " of pack " + d.name() + " has " + w.length()
-                  + " bytes, descriptor says " + f.getValue());
-        }
-        files.add(w);
-      }
+      files.addAll(
+          d.requireWritten(
+                  ext -> pending.get(new Key(d.name(), ext)),
+                  FsWritableFile::isComplete,
+                  FsWritableFile::length)
+              .values());
     }
     List<String> retiring = new ArrayList<>();
     for (String r : replaced) {

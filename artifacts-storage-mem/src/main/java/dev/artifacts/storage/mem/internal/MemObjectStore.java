@@ -69,16 +69,8 @@ final class MemObjectStore implements ObjectStore {
       for (PackDescriptor d : added) {
         Map<String, Buffer> written = pending.getOrDefault(d.name(), Map.of());
         Map<String, byte[]> files = new HashMap<>();
-        for (Map.Entry<String, Long> f : d.files().entrySet()) {
-          Buffer b = written.get(f.getKey());
-          if (b == null || !b.closed || b.length != f.getValue()) {
-            throw new IllegalArgumentException(
-                "pack " + d.name() + " names file " + f.getKey() + " of " + f.getValue()
-                    + " bytes, but " + (b == null ? "it was not written"
-                        : b.closed ? b.length + " bytes were written" : "it was not closed"));
-          }
-          files.put(f.getKey(), b.toArray());
-        }
+        d.requireWritten(written::get, b -> b.closed, b -> b.length)
+            .forEach((ext, b) -> files.put(ext, b.toArray()));
         next.put(d.name(), new Pack(d, Map.copyOf(files)));
       }
       long now = System.nanoTime();

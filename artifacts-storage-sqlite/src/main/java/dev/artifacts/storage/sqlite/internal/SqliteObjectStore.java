@@ -230,24 +230,15 @@ public final class SqliteObjectStore implements ObjectStore {
       if (current.containsKey(d.name()) || retired.containsKey(d.name())) {
         throw new IllegalArgumentException("pack " + d.name() + " is already committed");
       }
-      if (d.files().isEmpty()) {
-        throw new IllegalArgumentException("pack " + d.name() + " has no files");
-      }
-      for (Map.Entry<String, Long> f : d.files().entrySet()) {
-        Key key = new Key(d.name(), f.getKey());
-        SqliteWritableFile w = pending.get(key);
-        if (w == null || !w.isClosed()) {
-          throw new IllegalArgumentException(
-              "file " + f.getKey() + " of pack " + d.name() + " was not written and closed");
-        }
-        if (w.length() != f.getValue()) {
-          throw new IllegalArgumentException(
-              "file " + f.getKey() + " of pack " + d.name() + " has " + w.length()
-                  + " bytes, descriptor says " + f.getValue());
-        }
-        keys.add(key);
-        snapshots.add(w.snapshot());
-      }
+      d.requireWritten(
+              ext -> pending.get(new Key(d.name(), ext)),
+              SqliteWritableFile::isClosed,
+              SqliteWritableFile::length)
+          .forEach(
+              (ext, w) -> {
+                keys.add(new Key(d.name(), ext));
+                snapshots.add(w.snapshot());
+              });
     }
     List<String> retiring = new ArrayList<>();
     for (String r : replaced) {
