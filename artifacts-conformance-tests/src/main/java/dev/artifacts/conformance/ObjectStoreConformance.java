@@ -404,6 +404,10 @@ public abstract class ObjectStoreConformance extends ConformanceSuite {
     Packs.Written visible = Packs.commitSmallPack(store, 31);
     assertThatCode(() -> store.rollback(List.of())).doesNotThrowAnyException();
     assertThatCode(() -> store.rollback(List.of("unknown-pack", "another_one"))).doesNotThrowAnyException();
+    assertThatCode(() -> store.rollback(null)).as("rollback(null)").doesNotThrowAnyException();
+    assertThatCode(() -> store.rollback(java.util.Arrays.asList("x", null)))
+        .as("rollback of a null name")
+        .doesNotThrowAnyException();
 
     String closed = Packs.uniqueName();
     Packs.writeFile(store, closed, "pack", Packs.content(1, 1000));

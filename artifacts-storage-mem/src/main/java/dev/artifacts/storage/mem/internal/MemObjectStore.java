@@ -96,8 +96,13 @@ final class MemObjectStore implements ObjectStore {
 
   @Override
   public void rollback(Collection<String> packNames) {
+    if (packNames == null) {
+      return;
+    }
     for (String name : packNames) {
-      pending.remove(name);
+      if (name != null) {
+        pending.remove(name);
+      }
     }
   }
 
