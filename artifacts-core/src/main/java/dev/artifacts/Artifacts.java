@@ -2,7 +2,11 @@ package dev.artifacts;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.artifacts.events.Event;
+import dev.artifacts.events.Events;
 import dev.artifacts.internal.engine.EngineRepository;
+import dev.artifacts.internal.events.EventHub;
+import dev.artifacts.internal.events.RequestActor;
 import dev.artifacts.internal.engine.Maintenance;
 import dev.artifacts.internal.repo.DefaultRepo;
 import dev.artifacts.repo.Repo;
@@ -51,6 +55,7 @@ public final class Artifacts implements AutoCloseable {
   private final RefVisibility refVisibility;
   private final LoadingCache<String, Optional<EngineRepository>> repositories;
   private final Maintenance maintenance;
+  private final EventHub events;
 
   private Artifacts(Builder b) {
     this.storage = b.storage;
@@ -62,8 +67,17 @@ public final class Artifacts implements AutoCloseable {
     this.refVisibility = b.refVisibility;
     this.maintenance =
         new Maintenance(id -> !storage.forks(id).isEmpty(), b.autoCompaction, b.garbageRetention.toMillis());
+    this.events =
+        new EventHub(
+            new EventHub.Settings(
+                b.eventRetention, b.eventRetentionCount, b.eventQueueCapacity, b.eventHeartbeat,
+                b.maxEventStreams),
+            java.time.Clock.systemUTC());
     EngineRepository.RefsChangedListener listener =
-        (repo, changes) -> maintenance.refsChanged(repo);
+        (repo, changes) -> {
+          maintenance.refsChanged(repo);
+          events.refsChanged(repo.store().id(), changes);
+        };
     this.repositories =
         Caffeine.newBuilder()
             .maximumSize(b.openRepositoryCacheSize)
@@ -96,8 +110,9 @@ public final class Artifacts implements AutoCloseable {
       if (!head.applied()) {
         throw new StorageException("HEAD of new repository " + repoId + " already set", null);
       }
-      String token = issueToken(repoId, TokenScope.WRITE, null).secret();
+      String token = storeToken(repoId, TokenScope.WRITE, null).secret();
       repositories.invalidate(repoId);
+      events.publish(Event.TYPE_REPO_CREATE, repoId, List.of(), RequestActor.current(), java.util.Map.of());
       return new CreatedRepository(repoId, token);
     } catch (RuntimeException e) {
       try {
@@ -137,8 +152,14 @@ public final class Artifacts implements AutoCloseable {
       throw exists(id);
     }
     try {
-      String token = issueToken(id, readOnly ? TokenScope.READ : TokenScope.WRITE, null).secret();
+      String token = storeToken(id, readOnly ? TokenScope.READ : TokenScope.WRITE, null).secret();
       repositories.invalidate(id);
+      events.publish(
+          Event.TYPE_REPO_FORK,
+          id,
+          List.of(),
+          RequestActor.current(),
+          java.util.Map.of("parent", parentId, "readOnly", Boolean.toString(readOnly)));
       return new CreatedRepository(id, token);
     } catch (RuntimeException e) {
       try {
@@ -167,6 +188,9 @@ public final class Artifacts implements AutoCloseable {
     }
     DeleteResult result = storage.delete(id);
     repositories.invalidate(id);
+    if (result == DeleteResult.DELETED) {
+      events.publish(Event.TYPE_REPO_DELETE, id, List.of(), RequestActor.current(), java.util.Map.of());
+    }
     if (result == DeleteResult.HAS_FORKS) {
       List<String> forks = storage.forks(id);
       throw new ArtifactsException(
@@ -348,6 +372,17 @@ public final class Artifacts implements AutoCloseable {
    *     invalid_ttl} when {@code ttl} is zero or negative
    */
   public IssuedToken issueToken(String repositoryId, TokenScope scope, Duration ttl) {
+    IssuedToken issued = storeToken(repositoryId, scope, ttl);
+    events.publish(
+        Event.TYPE_TOKEN_ISSUE, repositoryId, List.of(), RequestActor.current(), tokenData(issued.info()));
+    return issued;
+  }
+
+  private static java.util.Map<String, String> tokenData(TokenInfo info) {
+    return java.util.Map.of("tokenId", info.id(), "scope", info.scope().wireName());
+  }
+
+  private IssuedToken storeToken(String repositoryId, TokenScope scope, Duration ttl) {
     requireValidId(repositoryId);
     Objects.requireNonNull(scope, "scope");
     if (ttl != null && (ttl.isNegative() || ttl.isZero())) {
@@ -395,13 +430,17 @@ public final class Artifacts implements AutoCloseable {
    * @throws ArtifactsException {@code not_found} when the repository does not exist
    */
   public IssuedToken rotateTokens(String repositoryId, TokenScope scope, Duration ttl) {
-    IssuedToken fresh = issueToken(repositoryId, scope, ttl);
+    IssuedToken fresh = storeToken(repositoryId, scope, ttl);
     String keep = Secrets.sha256Hex(fresh.secret());
+    int revoked = 0;
     for (TokenRecord t : storage.tokens().forRepository(repositoryId)) {
-      if (!t.hash().equals(keep)) {
-        storage.tokens().remove(t.hash());
+      if (!t.hash().equals(keep) && storage.tokens().remove(t.hash())) {
+        revoked++;
       }
     }
+    java.util.Map<String, String> data = new java.util.HashMap<>(tokenData(fresh.info()));
+    data.put("revoked", Integer.toString(revoked));
+    events.publish(Event.TYPE_TOKEN_ROTATE, repositoryId, List.of(), RequestActor.current(), data);
     return fresh;
   }
 
@@ -419,7 +458,10 @@ public final class Artifacts implements AutoCloseable {
     if (record.isEmpty() || !storage.tokens().remove(record.get().hash())) {
       return Optional.empty();
     }
-    return record.map(Artifacts::tokenInfo);
+    TokenInfo info = tokenInfo(record.get());
+    events.publish(
+        Event.TYPE_TOKEN_REVOKE, info.repositoryId(), List.of(), RequestActor.current(), tokenData(info));
+    return Optional.of(info);
   }
 
   /**
@@ -522,9 +564,18 @@ public final class Artifacts implements AutoCloseable {
     return storage;
   }
 
-  /** Closes the storage backend. Never throws. */
+  /**
+   * The event stream of this instance: one event per change (push, commit, merge, repository
+   * create/fork/delete, token issue/revoke/rotate), published after the change is durable.
+   */
+  public Events events() {
+    return events;
+  }
+
+  /** Ends every event subscription, then closes the storage backend. Never throws. */
   @Override
   public void close() {
+    events.close();
     maintenance.close();
     repositories.invalidateAll();
     try {
@@ -625,6 +676,11 @@ public final class Artifacts implements AutoCloseable {
     private int openRepositoryCacheSize = 10_000;
     private boolean autoCompaction = true;
     private Duration garbageRetention = Duration.ofDays(1);
+    private Duration eventRetention = EventHub.Settings.DEFAULT.retention();
+    private int eventRetentionCount = EventHub.Settings.DEFAULT.retentionCount();
+    private int eventQueueCapacity = EventHub.Settings.DEFAULT.queueCapacity();
+    private Duration eventHeartbeat = EventHub.Settings.DEFAULT.heartbeat();
+    private int maxEventStreams = EventHub.Settings.DEFAULT.maxStreams();
 
     private Builder(Storage storage) {
       this.storage = Objects.requireNonNull(storage, "storage");
@@ -705,6 +761,74 @@ public final class Artifacts implements AutoCloseable {
         throw new IllegalArgumentException("garbage retention must be positive");
       }
       this.garbageRetention = retention;
+      return this;
+    }
+
+    /**
+     * How long events stay in the retained log that subscribers resume from (default one hour).
+     * Events are held in memory; see also {@link #eventRetentionCount}.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder eventRetention(Duration retention) {
+      if (retention == null || retention.isNegative() || retention.isZero()) {
+        throw new IllegalArgumentException("event retention must be positive");
+      }
+      this.eventRetention = retention;
+      return this;
+    }
+
+    /**
+     * How many events the retained log keeps at most (default 10,000); the oldest go first.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder eventRetentionCount(int count) {
+      if (count <= 0) {
+        throw new IllegalArgumentException("event retention count must be positive");
+      }
+      this.eventRetentionCount = count;
+      return this;
+    }
+
+    /**
+     * How many live events may wait for one subscriber (a listener or an SSE stream) before it
+     * is dropped as too slow (default 1,000). Publishing never waits for a subscriber.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder eventQueueCapacity(int capacity) {
+      if (capacity <= 0) {
+        throw new IllegalArgumentException("event queue capacity must be positive");
+      }
+      this.eventQueueCapacity = capacity;
+      return this;
+    }
+
+    /**
+     * Interval of the heartbeat comments on idle Server-Sent Events streams (default 15 s).
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder eventHeartbeat(Duration interval) {
+      if (interval == null || interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("event heartbeat must be positive");
+      }
+      this.eventHeartbeat = interval;
+      return this;
+    }
+
+    /**
+     * How many Server-Sent Events streams one servlet serves at once (default 256); more are
+     * answered 503. Each open stream holds a container thread.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder maxEventStreams(int max) {
+      if (max <= 0) {
+        throw new IllegalArgumentException("max event streams must be positive");
+      }
+      this.maxEventStreams = max;
       return this;
     }
 

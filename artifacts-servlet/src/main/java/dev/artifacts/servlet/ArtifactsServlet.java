@@ -19,7 +19,9 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code GET /git/{id}.git/info/refs?service=git-upload-pack|git-receive-pack}
  *   <li>{@code POST /git/{id}.git/git-upload-pack}, {@code POST /git/{id}.git/git-receive-pack}
- *   <li>{@code /v1/...}: the REST API, documented in {@code docs/rest-api.md}
+ *   <li>{@code /v1/...}: the REST API, documented in {@code docs/rest-api.md}; the event
+ *       streams ({@code /v1/events}, {@code /v1/repos/{id}/events}) in {@code
+ *       docs/rest-api-events.md}
  * </ul>
  *
  * <p>Thread-safe. Every request is authenticated with {@link Artifacts#authenticate} and checked
@@ -49,6 +51,13 @@ public class ArtifactsServlet extends HttpServlet {
     Objects.requireNonNull(artifacts, "artifacts");
     this.git = new GitHttpHandler(artifacts);
     this.rest = new RestHandler(artifacts, publicBaseUrl);
+  }
+
+  /** Ends open event streams so that the container's shutdown does not wait on them. */
+  @Override
+  public void destroy() {
+    rest.shutdown();
+    super.destroy();
   }
 
   @Override

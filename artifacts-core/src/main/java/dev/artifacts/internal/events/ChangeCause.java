@@ -1,6 +1,14 @@
 package dev.artifacts.internal.events;
 
+import dev.artifacts.events.RefUpdate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What is changing refs on the current thread: a push, a REST commit, a merge. Ref changes are
@@ -8,11 +16,21 @@ import java.util.Optional;
  * happen; the code that starts the change names it here, so that one change becomes one event
  * with the right type.
  *
+ * <p>Every ref change applied on this thread while {@link #during} runs is buffered and
+ * published as one event per repository (typed by this cause) when the action ends, whether it
+ * returns or throws: changes that were applied are durable, so they are reported either way.
+ *
  * @param type the event type, for example {@code push}, {@code commit}, {@code merge}
  * @param actor the principal's name, or null when unknown
  */
 public record ChangeCause(String type, String actor) {
+  private static final Logger LOG = LoggerFactory.getLogger(ChangeCause.class);
   private static final ThreadLocal<ChangeCause> CURRENT = new ThreadLocal<>();
+  private static final ThreadLocal<Batch> BATCH = new ThreadLocal<>();
+
+  public ChangeCause {
+    Objects.requireNonNull(type, "type");
+  }
 
   /** A checked action run under a cause. */
   @FunctionalInterface
@@ -23,7 +41,10 @@ public record ChangeCause(String type, String actor) {
   /** Runs {@code action} with this cause in force on the current thread, then restores the previous one. */
   public <T, E extends Exception> T during(Action<T, E> action) throws E {
     ChangeCause previous = CURRENT.get();
+    Batch previousBatch = BATCH.get();
+    Batch batch = new Batch();
     CURRENT.set(this);
+    BATCH.set(batch);
     try {
       return action.run();
     } finally {
@@ -32,11 +53,77 @@ public record ChangeCause(String type, String actor) {
       } else {
         CURRENT.set(previous);
       }
+      if (previousBatch == null) {
+        BATCH.remove();
+      } else {
+        BATCH.set(previousBatch);
+      }
+      batch.flush(this);
     }
   }
 
   /** @return the cause in force on the current thread, if any */
   public static Optional<ChangeCause> current() {
     return Optional.ofNullable(CURRENT.get());
+  }
+
+  /** @return the actor of the cause in force, or null */
+  public static String currentActor() {
+    ChangeCause c = CURRENT.get();
+    return c == null ? null : c.actor();
+  }
+
+  /**
+   * Buffers applied ref updates until the cause in force ends.
+   *
+   * @return false when no cause is in force (the caller publishes at once)
+   */
+  static boolean buffer(EventHub hub, String repositoryId, List<RefUpdate> updates) {
+    Batch b = BATCH.get();
+    if (b == null) {
+      return false;
+    }
+    b.add(hub, repositoryId, updates);
+    return true;
+  }
+
+  private record Key(EventHub hub, String repositoryId) {}
+
+  /** The ref updates applied under one cause, merged per ref (first old value, last new value). */
+  private static final class Batch {
+    private final Map<Key, LinkedHashMap<String, RefUpdate>> pending = new LinkedHashMap<>();
+
+    void add(EventHub hub, String repositoryId, List<RefUpdate> updates) {
+      LinkedHashMap<String, RefUpdate> refs =
+          pending.computeIfAbsent(new Key(hub, repositoryId), k -> new LinkedHashMap<>());
+      for (RefUpdate u : updates) {
+        RefUpdate prev = refs.get(u.name());
+        refs.put(
+            u.name(),
+            prev == null ? u : new RefUpdate(u.name(), prev.oldId(), u.newId(), prev.oldTarget(), u.newTarget()));
+      }
+    }
+
+    void flush(ChangeCause cause) {
+      for (Map.Entry<Key, LinkedHashMap<String, RefUpdate>> e : pending.entrySet()) {
+        List<RefUpdate> refs = new ArrayList<>();
+        for (RefUpdate u : e.getValue().values()) {
+          boolean noop =
+              Objects.equals(u.oldId(), u.newId()) && Objects.equals(u.oldTarget(), u.newTarget());
+          if (!noop) {
+            refs.add(u);
+          }
+        }
+        if (refs.isEmpty()) {
+          continue;
+        }
+        try {
+          e.getKey().hub().publish(cause.type(), e.getKey().repositoryId(), refs, cause.actor(), Map.of());
+        } catch (RuntimeException ex) {
+          LOG.warn("publishing the {} event of {} failed", cause.type(), e.getKey().repositoryId(), ex);
+        }
+      }
+      pending.clear();
+    }
   }
 }

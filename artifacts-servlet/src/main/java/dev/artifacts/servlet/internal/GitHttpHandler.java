@@ -3,7 +3,9 @@ package dev.artifacts.servlet.internal;
 import dev.artifacts.Artifacts;
 import dev.artifacts.Permission;
 import dev.artifacts.Principal;
+import dev.artifacts.events.Event;
 import dev.artifacts.internal.Failures;
+import dev.artifacts.internal.events.ChangeCause;
 import dev.artifacts.internal.git.GitService;
 import dev.artifacts.internal.git.GitService.ProtocolRequest;
 import dev.artifacts.spi.RepositoryIds;
@@ -123,7 +125,7 @@ public final class GitHttpHandler {
       if (advertisement) {
         advertise(repo.get(), svc, protocol, visible, resp);
       } else if (write) {
-        receive(repo.get(), visible, req, resp);
+        receive(repo.get(), principal, visible, req, resp);
       } else {
         upload(repo.get(), protocol, visible, req, resp);
       }
@@ -196,7 +198,8 @@ public final class GitHttpHandler {
   }
 
   private void receive(
-      Repository repo, Predicate<String> visible, HttpServletRequest req, HttpServletResponse resp)
+      Repository repo, Principal principal, Predicate<String> visible, HttpServletRequest req,
+      HttpServletResponse resp)
       throws IOException {
     if (!"application/x-git-receive-pack-request".equals(req.getContentType())) {
       HttpResponses.text(resp, 415, "expected Content-Type application/x-git-receive-pack-request");
@@ -206,7 +209,13 @@ public final class GitHttpHandler {
     resp.setHeader("Cache-Control", "no-cache, max-age=0, must-revalidate");
     OutputStream out = resp.getOutputStream();
     try (InputStream in = requestBody(req)) {
-      service.receive(repo, pusher(req), visible, in, out);
+      // Every ref this push moves (HEAD too) becomes one "push" event, published when the
+      // receive ends: after the refs are durable, before the response is closed.
+      new ChangeCause(Event.TYPE_PUSH, principal.name())
+          .during(() -> {
+            service.receive(repo, pusher(req), visible, in, out);
+            return null;
+          });
     } catch (org.eclipse.jgit.errors.UnpackException | org.eclipse.jgit.errors.TooLargePackException
         | org.eclipse.jgit.errors.TooLargeObjectInPackException e) {
       // ReceivePack has already told the client why the pack was refused.

@@ -78,6 +78,7 @@ final class RestCall {
   Principal require(String repositoryId, Permission permission) {
     Principal who = principal(repositoryId).orElseThrow(() -> unauthorized());
     if (artifacts.isAllowed(who, repositoryId, permission)) {
+      dev.artifacts.internal.events.RequestActor.set(who.name());
       return who;
     }
     if (permission == Permission.WRITE

@@ -22,11 +22,13 @@ public final class RestHandler {
   private final Artifacts artifacts;
   private final String publicBaseUrl;
   private final List<RestRoutes> routes;
+  private final EventRoutes events;
 
   public RestHandler(Artifacts artifacts, String publicBaseUrl) {
     this.artifacts = artifacts;
     this.publicBaseUrl = publicBaseUrl == null ? null : publicBaseUrl.replaceAll("/+$", "");
-    this.routes = List.of(new RepositoryRoutes());
+    this.events = new EventRoutes(artifacts);
+    this.routes = List.of(events, new RepositoryRoutes());
   }
 
   /** @param path the part after {@code /v1}, for example {@code /repos} */
@@ -71,7 +73,14 @@ public final class RestHandler {
       internalError(req, resp, path, e);
     } catch (RuntimeException e) {
       internalError(req, resp, path, e);
+    } finally {
+      dev.artifacts.internal.events.RequestActor.clear();
     }
+  }
+
+  /** Ends the open event streams; called when the servlet is destroyed. */
+  public void shutdown() {
+    events.shutdown();
   }
 
   private static void storageFailure(
