@@ -60,12 +60,16 @@ public final class EventLog {
   /**
    * The retained events with an id above {@code afterId} that pass {@code filter}, at most {@code
    * limit}. A gap is reported when events after {@code afterId} were pruned, or when {@code
-   * afterId} is above the newest id (an id this log never handed out).
+   * afterId} is above the newest id (an id this log never handed out; every retained event is
+   * returned then).
    */
   public synchronized Slice after(long afterId, int limit, Predicate<Event> filter) {
     prune(clock.instant());
     long first = events.isEmpty() ? lastId + 1 : events.peekFirst().id();
     boolean gap = afterId < first - 1 || afterId > lastId;
+    if (afterId > lastId) {
+      afterId = first - 1;
+    }
     List<Event> out = new ArrayList<>();
     for (Iterator<Event> it = events.iterator(); it.hasNext() && out.size() < limit; ) {
       Event e = it.next();
