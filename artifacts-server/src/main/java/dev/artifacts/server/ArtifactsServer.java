@@ -30,13 +30,16 @@ public final class ArtifactsServer implements AutoCloseable {
   private static final long BLOCK_CACHE_BYTES = 128L << 20;
 
   private final Server jetty;
+  private final ArtifactsServlet servlet;
   private final Artifacts artifacts;
   private final String adminToken;
   private final int port;
   private final String host;
 
-  private ArtifactsServer(Server jetty, Artifacts artifacts, String adminToken, int port, String host) {
+  private ArtifactsServer(
+      Server jetty, ArtifactsServlet servlet, Artifacts artifacts, String adminToken, int port, String host) {
     this.jetty = jetty;
+    this.servlet = servlet;
     this.artifacts = artifacts;
     this.adminToken = adminToken;
     this.port = port;
@@ -68,7 +71,8 @@ public final class ArtifactsServer implements AutoCloseable {
     jetty.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
-    context.addServlet(new ServletHolder("artifacts", new ArtifactsServlet(artifacts)), "/*");
+    ArtifactsServlet servlet = new ArtifactsServlet(artifacts);
+    context.addServlet(new ServletHolder("artifacts", servlet), "/*");
     jetty.setHandler(context);
     jetty.setStopTimeout(5_000);
     try {
@@ -83,7 +87,7 @@ public final class ArtifactsServer implements AutoCloseable {
       throw new IllegalStateException(
           "cannot start the server on " + config.bind() + ":" + config.port() + ": " + e.getMessage(), e);
     }
-    return new ArtifactsServer(jetty, artifacts, adminToken, connector.getLocalPort(), config.bind());
+    return new ArtifactsServer(jetty, servlet, artifacts, adminToken, connector.getLocalPort(), config.bind());
   }
 
   private static Storage openStorage(ServerConfig config) {
@@ -126,10 +130,14 @@ public final class ArtifactsServer implements AutoCloseable {
     return artifacts;
   }
 
-  /** Stops accepting requests, lets running ones finish (up to 5 s), closes the backend. */
+  /**
+   * Ends open event streams, stops accepting requests, lets running ones finish (up to 5 s),
+   * closes the backend.
+   */
   @Override
   public void close() {
     try {
+      servlet.closeEventStreams();
       jetty.stop();
     } catch (Exception e) {
       org.slf4j.LoggerFactory.getLogger(ArtifactsServer.class).warn("stopping Jetty failed", e);

@@ -53,10 +53,19 @@ public class ArtifactsServlet extends HttpServlet {
     this.rest = new RestHandler(artifacts, publicBaseUrl);
   }
 
+  /**
+   * Ends every open event stream now and answers new stream requests with 503. Call it before
+   * stopping the container so that a graceful stop does not wait for streams that never end on
+   * their own; {@link #destroy()} does the same. Idempotent; never throws.
+   */
+  public void closeEventStreams() {
+    rest.shutdown();
+  }
+
   /** Ends open event streams so that the container's shutdown does not wait on them. */
   @Override
   public void destroy() {
-    rest.shutdown();
+    closeEventStreams();
     super.destroy();
   }
 
