@@ -264,6 +264,16 @@ class EventsEndToEndTest {
     sse("/v1/repos/mine/events", mine).expectOpen();
   }
 
+  @Test
+  void revokingTheTokenOfAnOpenStreamEndsTheStream() {
+    String token = (String) rest.createRepo("watched").get("token");
+    SseClient stream = sse("/v1/repos/watched/events", token).expectOpen();
+    rest.post("/v1/tokens/revoke", null, Map.of("token", token)).expect(204);
+    assertThat(stream.awaitEnd()).isTrue();
+    assertThat(stream.comments).contains("closed: credentials no longer valid");
+    assertThat(sse("/v1/repos/watched/events", token).status()).isEqualTo(401);
+  }
+
   /** Host users named by {@code X-User}; a viewer sees only {@code refs/heads/published}. */
   record User(String name) implements Principal {}
 

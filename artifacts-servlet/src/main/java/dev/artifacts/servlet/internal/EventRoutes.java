@@ -39,6 +39,8 @@ final class EventRoutes implements RestRoutes {
   private final AtomicInteger active = new AtomicInteger();
   private final Set<QueueSubscription> open = ConcurrentHashMap.newKeySet();
   private volatile boolean shutDown;
+  /** The last frame written unfiltered: streams share it instead of each encoding the event. */
+  private volatile Object[] lastFrame = {null, null};
 
   EventRoutes(Artifacts artifacts) {
     this.hub = (EventHub) artifacts.events();
@@ -124,6 +126,11 @@ final class EventRoutes implements RestRoutes {
       long wait = Math.max(1, nextBeat - System.currentTimeMillis());
       Event e = sub.poll(wait);
       if (e == null) {
+        if (sub.isOpen() && !stillAllowed(call, who, repoId)) {
+          out.write(": closed: credentials no longer valid\n\n".getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          return;
+        }
         if (!sub.isOpen()) {
           CloseReason reason = sub.closeReason();
           String why =
@@ -141,15 +148,35 @@ final class EventRoutes implements RestRoutes {
         }
         continue;
       }
+      boolean recheck = false;
       for (; e != null; e = sub.poll(0)) {
+        recheck |= e.type().startsWith("token.") || e.type().equals(Event.TYPE_REPO_DELETE);
         Event shown = view(call.artifacts, who, repoId, e);
         if (shown != null) {
-          out.write(frame(shown));
+          out.write(shown == e ? sharedFrame(e) : frame(shown));
         }
       }
       out.flush();
+      if (recheck && !stillAllowed(call, who, repoId)) {
+        out.write(": closed: credentials no longer valid\n\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return;
+      }
       nextBeat = System.currentTimeMillis() + heartbeat;
     }
+  }
+
+  /**
+   * Checks again that the stream's credentials are valid and allowed: a revoked or expired token
+   * (or a deleted repository's tokens) ends the stream. Done on every heartbeat and after token
+   * and delete events.
+   */
+  private static boolean stillAllowed(RestCall call, Principal who, String repoId) {
+    var again = call.artifacts.authenticate(new RestCall.ServletAuthRequest(call.req, repoId));
+    if (again == null || again.isEmpty() || !again.get().name().equals(who.name())) {
+      return false;
+    }
+    return call.artifacts.isAllowed(again.get(), repoId, repoId == null ? Permission.ADMIN : Permission.READ);
   }
 
   /** The event as {@code who} may see it, or null when none of it is visible. */
@@ -176,6 +203,16 @@ final class EventRoutes implements RestRoutes {
       return null;
     }
     return kept.size() == e.refs().size() ? e : e.withRefs(kept);
+  }
+
+  private byte[] sharedFrame(Event e) {
+    Object[] cached = lastFrame;
+    if (cached[0] == e) {
+      return (byte[]) cached[1];
+    }
+    byte[] bytes = frame(e);
+    lastFrame = new Object[] {e, bytes};
+    return bytes;
   }
 
   static byte[] frame(Event e) {
