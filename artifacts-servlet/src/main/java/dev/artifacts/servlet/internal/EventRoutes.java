@@ -77,6 +77,9 @@ final class EventRoutes implements RestRoutes {
   }
 
   private void stream(RestCall call, Principal who, String repoId) throws IOException {
+    if (!call.method.equals("GET")) {
+      throw new RestProblem(405, "method_not_allowed", "use GET on this endpoint", Map.of("Allow", "GET"));
+    }
     long after = resumePoint(call);
     if (shutDown) {
       throw new RestProblem(503, "shutting_down", "the server is stopping", Map.of("Retry-After", "5"));
