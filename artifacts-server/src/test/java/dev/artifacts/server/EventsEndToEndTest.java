@@ -265,6 +265,35 @@ class EventsEndToEndTest {
   }
 
   @Test
+  void refChangesFromJavaWithoutACauseAreRefsEventsAndAFailedCompareAndSwapPublishesNothing()
+      throws Exception {
+    Map<String, Object> created = rest.createRepo("java");
+    Path work = g.initRepo("java", (String) created.get("remote"));
+    String one = g.commit(work, "one", Map.of("a", "1\n"));
+    String two = g.commit(work, "two", Map.of("a", "2\n"));
+    g.gitOk(work, "push", "-q", "origin", "main");
+    SseClient stream = sse("/v1/repos/java/events", admin).expectOpen();
+
+    org.eclipse.jgit.lib.Repository repo = server.artifacts().repository("java").orElseThrow();
+    org.eclipse.jgit.lib.RefUpdate stale = repo.updateRef("refs/heads/main");
+    stale.setExpectedOldObjectId(org.eclipse.jgit.lib.ObjectId.fromString(one));
+    stale.setNewObjectId(org.eclipse.jgit.lib.ObjectId.fromString(one));
+    stale.setForceUpdate(true);
+    assertThat(stale.update()).isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.LOCK_FAILURE);
+
+    org.eclipse.jgit.lib.RefUpdate tag = repo.updateRef("refs/tags/from-java");
+    tag.setNewObjectId(org.eclipse.jgit.lib.ObjectId.fromString(one));
+    tag.setExpectedOldObjectId(org.eclipse.jgit.lib.ObjectId.zeroId());
+    assertThat(tag.update()).isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
+
+    SseClient.Frame f = stream.next();
+    assertThat(f.event()).as("the failed compare-and-swap published nothing").isEqualTo("refs");
+    assertThat(moved(f)).containsOnly(Map.entry("refs/tags/from-java", nullAnd(one)));
+    assertThat(f.json().get("actor")).isNull();
+    assertThat(two).isNotEqualTo(one);
+  }
+
+  @Test
   void revokingTheTokenOfAnOpenStreamEndsTheStream() {
     String token = (String) rest.createRepo("watched").get("token");
     SseClient stream = sse("/v1/repos/watched/events", token).expectOpen();
