@@ -132,7 +132,7 @@ final class CommitRoutes implements RestRoutes {
           content = string(c, "content", true, where).getBytes(StandardCharsets.UTF_8);
         } else {
           try {
-            content = Base64.getMimeDecoder().decode(string(c, "contentBase64", true, where));
+            content = Base64.getDecoder().decode(string(c, "contentBase64", true, where).replaceAll("[\\r\\n\\t ]", ""));
           } catch (IllegalArgumentException e) {
             throw invalid("invalid_request", where + ": 'contentBase64' of '" + path + "' is not valid base64");
           }
