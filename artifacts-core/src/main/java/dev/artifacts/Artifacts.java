@@ -48,6 +48,7 @@ public final class Artifacts implements AutoCloseable {
 
   private final Storage storage;
   private final PushLimits pushLimits;
+  private final CommitLimits commitLimits;
   private final byte[] adminTokenHash;
   private final Authenticator hostAuthenticator;
   private final Authenticator builtInAuthenticator;
@@ -60,6 +61,7 @@ public final class Artifacts implements AutoCloseable {
   private Artifacts(Builder b) {
     this.storage = b.storage;
     this.pushLimits = b.pushLimits;
+    this.commitLimits = b.commitLimits;
     this.adminTokenHash = b.adminToken == null ? null : Secrets.sha256(b.adminToken);
     this.hostAuthenticator = b.authenticator;
     this.builtInAuthenticator = new BasicTokenAuthenticator(this);
@@ -554,6 +556,11 @@ public final class Artifacts implements AutoCloseable {
         && java.security.MessageDigest.isEqual(adminTokenHash, Secrets.sha256(secret));
   }
 
+  /** @return the limits every REST or API commit is checked against */
+  public CommitLimits commitLimits() {
+    return commitLimits;
+  }
+
   /** @return the limits every push is checked against */
   public PushLimits pushLimits() {
     return pushLimits;
@@ -668,6 +675,7 @@ public final class Artifacts implements AutoCloseable {
   public static final class Builder {
     private final Storage storage;
     private PushLimits pushLimits = PushLimits.DEFAULT;
+    private CommitLimits commitLimits = CommitLimits.DEFAULT;
     private String adminToken;
     private Authenticator authenticator;
     private Authorizer authorizer;
@@ -689,6 +697,15 @@ public final class Artifacts implements AutoCloseable {
     /** Limits every push is checked against; default {@link PushLimits#DEFAULT}. */
     public Builder pushLimits(PushLimits limits) {
       this.pushLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * Limits every commit made through {@link Repo#commit} (and the REST commit endpoint) is
+     * checked against; default {@link CommitLimits#DEFAULT}.
+     */
+    public Builder commitLimits(CommitLimits limits) {
+      this.commitLimits = Objects.requireNonNull(limits, "limits");
       return this;
     }
 

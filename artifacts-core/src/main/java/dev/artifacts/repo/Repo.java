@@ -37,4 +37,50 @@ public interface Repo {
    *     branch is unborn; empty when HEAD is detached or its target is hidden from the caller
    */
   Optional<String> head();
+
+  /**
+   * Makes one commit on a branch with compare-and-swap on its parent. Atomic: either the branch
+   * moves from {@code request.parent()} to a complete new commit (all objects durably stored
+   * first), or nothing visible changes. The ref change is seen at once by {@code git fetch}, by
+   * the event stream (type {@code commit}) and by the next call.
+   *
+   * @return the new commit, its tree and the branch's full name
+   * @throws dev.artifacts.ArtifactsException
+   *     <ul>
+   *       <li>INVALID: {@code invalid_branch} (not a valid branch name), {@code invalid_parent}
+   *           (not 40 hex digits), {@code invalid_message}, {@code invalid_author}, {@code
+   *           no_changes}, {@code invalid_path} (names the path), {@code duplicate_path},
+   *           {@code invalid_mode}, {@code path_not_found} (delete of a missing file), {@code
+   *           path_conflict} (a parent of the path is a file, or the path is a directory)
+   *       <li>TOO_LARGE: {@code file_too_large} or {@code request_too_large}, with {@code limit}
+   *           (bytes) in the details
+   *       <li>CONFLICT: {@code ref_conflict} when the branch is not at {@code parent} (details
+   *           {@code expected}, {@code current}; null means absent), {@code ref_name_conflict}
+   *           when a new branch name clashes with an existing ref ({@code a} vs {@code a/b})
+   *       <li>FORBIDDEN: {@code ref_hidden} when the branch is hidden from the caller, {@code
+   *           read_only} for a read-only repository
+   *       <li>NOT_FOUND: {@code not_found} when {@code parent} is not a commit of this repository
+   *     </ul>
+   */
+  CommitResult commit(CommitRequest request);
+
+  /**
+   * Merges a revision into a branch in memory (no working tree) and moves the branch with
+   * compare-and-swap against the value read at the start. Atomic like {@link #commit}; the
+   * event type is {@code merge}. When the target already contains the source, nothing changes
+   * and the result names the unchanged commit with {@code upToDate} set.
+   *
+   * @throws dev.artifacts.ArtifactsException
+   *     <ul>
+   *       <li>NOT_FOUND: {@code not_found} when the source or target does not exist or is hidden
+   *       <li>INVALID: {@code invalid_branch}, {@code invalid_revision}, {@code not_a_commit},
+   *           {@code invalid_author}
+   *       <li>CONFLICT: {@code not_fast_forward} (strategy {@link MergeStrategy#FF_ONLY}),
+   *           {@code merge_conflict} with the conflicting {@code paths} in the details, {@code
+   *           ref_conflict} when the target moved meanwhile (details {@code expected}, {@code
+   *           current})
+   *       <li>FORBIDDEN: {@code ref_hidden}, {@code read_only}
+   *     </ul>
+   */
+  MergeResult merge(MergeRequest request);
 }

@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * Keeps repositories fast to serve: every push adds a pack without a bitmap, so after enough of
  * them the repository is repacked in the background into one pack with bitmaps (JGit's DFS
  * garbage collector, which never drops an object a ref reaches and keeps packs written
- * concurrently untouched). At most one repack per repository is queued or running at a time.
+ * concurrently untouched). While few objects lack a bitmap, too many small packs (REST commits)
+ * are merged cheaply instead (see {@link #compactSmallPacks}). At most one repack per repository
+ * is queued or running at a time.
  */
 public final class Maintenance implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Maintenance.class);
@@ -35,6 +37,8 @@ public final class Maintenance implements AutoCloseable {
   static final int MAX_PACKS = 8;
   /** Repack when this many objects sit in packs without a bitmap. */
   static final long MAX_OBJECTS_WITHOUT_BITMAP = 2_000;
+  /** Packs smaller than this, without a bitmap, are merged cheaply instead of a full repack. */
+  static final long SMALL_PACK_BYTES = 1L << 20;
 
   private final ExecutorService executor;
   private final Set<String> queued = ConcurrentHashMap.newKeySet();
@@ -123,6 +127,47 @@ public final class Maintenance implements AutoCloseable {
     return withoutBitmap >= MAX_OBJECTS_WITHOUT_BITMAP;
   }
 
+  /**
+   * The cheap way out of too many packs: many small commits (REST commits, small pushes) each add
+   * a tiny pack, and a full repack every few of them would cost as much as the whole repository
+   * each time. While few objects lack a bitmap, the small packs without one are merged into one
+   * pack (JGit's pack compactor: no object is dropped, the inputs are retired atomically); the
+   * full repack with bitmaps runs once {@link #MAX_OBJECTS_WITHOUT_BITMAP} is reached or when
+   * merging would not bring the pack count down enough.
+   *
+   * @return true when small packs were merged and nothing else is needed now
+   */
+  static boolean compactSmallPacks(EngineRepository repo) throws IOException {
+    if (repo.isFork()) {
+      return false;
+    }
+    List<DfsPackFile> own = ownPacks(repo);
+    List<DfsPackFile> small = new ArrayList<>();
+    long withoutBitmap = 0;
+    for (DfsPackFile p : own) {
+      DfsPackDescription d = p.getPackDescription();
+      if (d.getPackSource() == PackSource.UNREACHABLE_GARBAGE || d.hasFileExt(PackExt.BITMAP_INDEX)) {
+        continue;
+      }
+      withoutBitmap += d.getObjectCount();
+      if (d.getFileSize(PackExt.PACK) < SMALL_PACK_BYTES) {
+        small.add(p);
+      }
+    }
+    if (withoutBitmap >= MAX_OBJECTS_WITHOUT_BITMAP
+        || small.size() < 2
+        || own.size() - small.size() + 1 >= MAX_PACKS) {
+      return false;
+    }
+    DfsPackCompactor compactor = new DfsPackCompactor(repo);
+    for (DfsPackFile p : small) {
+      compactor.add(p);
+    }
+    compactor.compact(NullProgressMonitor.INSTANCE);
+    LOG.debug("merged {} small packs of {}", small.size(), repo.store().id());
+    return true;
+  }
+
   private static List<DfsPackFile> ownPacks(EngineRepository repo) throws IOException {
     List<DfsPackFile> own = new ArrayList<>();
     for (DfsPackFile p : repo.getObjectDatabase().getPacks()) {
@@ -137,7 +182,7 @@ public final class Maintenance implements AutoCloseable {
     ReentrantLock lock = lockOf(repo);
     lock.lock();
     try {
-      if (needsRepack(repo)) {
+      if (needsRepack(repo) && !compactSmallPacks(repo)) {
         repack(repo, hasForks.test(repo.store().id()), garbageTtlMillis);
       }
     } finally {

@@ -112,6 +112,12 @@ final class StoreObjDatabase extends DfsObjDatabase {
     } catch (StorageException e) {
       throw new IOException("storage failed to commit packs " + names(desc) + ": " + e.getMessage(), e);
     }
+    if (!replaced.isEmpty()) {
+      // A repack or compaction retired packs: the next reader lists the packs afresh instead of
+      // reading retired ones until a miss. (A plain insert needs no rescan: JGit adds the new
+      // pack to the cached list itself right after this commit.)
+      clearCache();
+    }
   }
 
   @Override

@@ -97,6 +97,16 @@ public final class DefaultRepo implements Repo {
   }
 
   @Override
+  public dev.artifacts.repo.CommitResult commit(dev.artifacts.repo.CommitRequest request) {
+    return new RepoWrites(this).commit(Objects.requireNonNull(request, "request"), artifacts.commitLimits());
+  }
+
+  @Override
+  public dev.artifacts.repo.MergeResult merge(dev.artifacts.repo.MergeRequest request) {
+    return new RepoWrites(this).merge(Objects.requireNonNull(request, "request"));
+  }
+
+  @Override
   public Optional<String> head() {
     try {
       Ref head = git.exactRef(Constants.HEAD);

@@ -30,10 +30,13 @@ import org.slf4j.LoggerFactory;
  * Packs of one repository. Visibility is decided by the manifest {@code artifacts/packs}, held in
  * memory as an immutable snapshot and replaced on disk atomically at each commit.
  *
- * <p>Commit protocol (under the repository's commit lock): every new file was already fsynced by
- * {@link FsWritableFile#close}; the files are renamed from {@code artifacts/incoming/} to {@code
- * objects/pack/}, {@code objects/pack/} is fsynced, a new manifest is written to a temp file,
- * fsynced and renamed over the old one (the commit point), and {@code artifacts/} is fsynced.
+ * <p>Commit protocol (under the repository's commit lock): the new files (closed, not yet
+ * fsynced) are renamed from {@code artifacts/incoming/} to {@code objects/pack/}; then, at the
+ * same time, each new file is fsynced, {@code objects/pack/} is fsynced and a new manifest is
+ * written to a temp file and fsynced; once all of these are durable the manifest is renamed over
+ * the old one (the commit point), and {@code artifacts/} is fsynced. Two rounds of fsync instead
+ * of five, with the same guarantee: the manifest never names a file whose bytes or directory
+ * entry are not durable.
  * A crash before the manifest rename leaves only files the manifest does not name; they are
  * invisible and removed on the next load.
  *
@@ -215,10 +218,28 @@ public final class FsObjectStore implements ObjectStore {
         moved.add(w);
       }
       repo.fault(FsOptions.FaultInjector.COMMIT_AFTER_PACK_RENAME);
-      if (!moved.isEmpty()) {
-        FsFiles.fsyncDirectory(layout.packDir);
+      // The new files' contents, their directory entries and the new manifest (under a temporary
+      // name) are made durable at the same time; only then is the manifest renamed into place.
+      byte[] manifest = PackManifest.serialize(next.values());
+      Path[] written = new Path[1];
+      List<FsFiles.IoTask> syncs = new ArrayList<>();
+      syncs.add(() -> written[0] = FsFiles.writeTemp(layout.packManifest, manifest, true));
+      for (FsWritableFile w : moved) {
+        Path p = layout.packFile(w.packName, w.ext);
+        syncs.add(() -> FsFiles.fsyncFile(p));
       }
-      Path tmp = FsFiles.writeTemp(layout.packManifest, PackManifest.serialize(next.values()), true);
+      if (!moved.isEmpty()) {
+        syncs.add(() -> FsFiles.fsyncDirectory(layout.packDir));
+      }
+      try {
+        FsFiles.runAll(syncs);
+      } catch (IOException | RuntimeException e) {
+        if (written[0] != null) {
+          FsFiles.deleteQuietly(written[0]);
+        }
+        throw e;
+      }
+      Path tmp = written[0];
       try {
         repo.fault(FsOptions.FaultInjector.COMMIT_BEFORE_MANIFEST_RENAME);
       } catch (IOException e) {

@@ -11,7 +11,8 @@ import java.util.Objects;
 
 /**
  * An uncommitted pack file under {@code artifacts/incoming/}. Small writes are gathered in a
- * buffer; {@link #close} flushes and fsyncs the file, so a later commit only has to rename it.
+ * buffer; {@link #close} flushes and closes the file without fsync: the commit fsyncs all files
+ * of a commit at the same time (see {@link FsFiles#runAll}) before the manifest names them.
  */
 final class FsWritableFile implements WritableFile {
   private static final int BUFFER_SIZE = 64 * 1024;
@@ -123,7 +124,10 @@ final class FsWritableFile implements WritableFile {
     return n;
   }
 
-  /** Flushes, fsyncs and closes the file; its bytes are then final and durable. */
+  /**
+   * Flushes and closes the file; its bytes are then final but not yet durable: {@link
+   * FsObjectStore#commit} fsyncs the file before its pack becomes visible.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -132,7 +136,6 @@ final class FsWritableFile implements WritableFile {
     closed = true;
     try {
       flushBuffer();
-      ch.force(true);
       length = flushed;
       ch.close();
       complete = true;

@@ -1,0 +1,49 @@
+package dev.artifacts.internal.repo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.artifacts.ArtifactsException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RepoPathsTest {
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "a", "README.md", "dir/file.txt", "a/b/c/d.e", ".gitignore", ".github/workflows/ci.yml",
+        "x.git", "git", "..a", "a..", "...", "sp ace/ü.txt", "emoji-\uD83D\uDE00", ".gitmodules"
+      })
+  void acceptsOrdinaryPaths(String path) {
+    assertThat(RepoPaths.problem(path)).isNull();
+    RepoPaths.require(path);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "", "/abs", "/", "a/", "dir/", "a//b", "//", "..", "../x", "a/../b", "a/..", ".", "./a", "a/./b",
+        ".git", ".git/config", "a/.git/x", ".GIT/config", "a/.Git", "nul\u0000byte", "tab\there",
+        "new\nline", "cr\r", "del\u007f", "back\\slash", "lone\uD800surrogate"
+      })
+  void refusesBadPathsNamingThem(String path) {
+    assertThat(RepoPaths.problem(path)).isNotNull();
+    assertThatThrownBy(() -> RepoPaths.require(path))
+        .isInstanceOfSatisfying(
+            ArtifactsException.class,
+            e -> {
+              assertThat(e.kind()).isEqualTo(ArtifactsException.Kind.INVALID);
+              assertThat(e.code()).isEqualTo("invalid_path");
+              assertThat(e.details().get("path")).isEqualTo(path);
+              assertThat(e.getMessage()).contains("'" + RepoPaths.printable(path) + "'");
+            });
+  }
+
+  @org.junit.jupiter.api.Test
+  void refusesNullAndOverlongPaths() {
+    assertThat(RepoPaths.problem(null)).isNotNull();
+    assertThat(RepoPaths.problem("a".repeat(RepoPaths.MAX_LENGTH))).isNull();
+    assertThat(RepoPaths.problem("a".repeat(RepoPaths.MAX_LENGTH + 1))).contains("longer");
+  }
+}

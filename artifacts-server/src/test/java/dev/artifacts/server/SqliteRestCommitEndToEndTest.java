@@ -1,0 +1,8 @@
+package dev.artifacts.server;
+
+class SqliteRestCommitEndToEndTest extends RestCommitEndToEndTestBase {
+  @Override
+  String backend() {
+    return "sqlite";
+  }
+}
