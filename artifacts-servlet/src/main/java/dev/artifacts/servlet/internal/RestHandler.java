@@ -26,7 +26,7 @@ public final class RestHandler {
   public RestHandler(Artifacts artifacts, String publicBaseUrl) {
     this.artifacts = artifacts;
     this.publicBaseUrl = publicBaseUrl == null ? null : publicBaseUrl.replaceAll("/+$", "");
-    this.routes = List.of(new RepositoryRoutes());
+    this.routes = List.of(new RepositoryRoutes(), new ContentRoutes());
   }
 
   /** @param path the part after {@code /v1}, for example {@code /repos} */
