@@ -33,8 +33,6 @@ import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 import org.eclipse.jgit.diff.DiffEntry;
 import org.eclipse.jgit.diff.DiffFormatter;
-import org.eclipse.jgit.diff.Edit;
-import org.eclipse.jgit.diff.EditList;
 import org.eclipse.jgit.diff.MyersDiff;
 import org.eclipse.jgit.errors.IncorrectObjectTypeException;
 import org.eclipse.jgit.errors.LargeObjectException;
@@ -47,13 +45,11 @@ import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.notes.NoteMap;
-import org.eclipse.jgit.patch.FileHeader;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.revwalk.RevTree;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
-import org.eclipse.jgit.util.io.DisabledOutputStream;
 
 /**
  * The read operations of {@link Repo} beyond refs: history, trees, blobs, diffs, notes and
@@ -306,8 +302,9 @@ final class ContentReads {
   // ------------------------------------------------------------------ diff
 
   Diff diff(String from, String to, long maxBytes) {
+    java.io.ByteArrayOutputStream patch = new java.io.ByteArrayOutputStream();
     try (RevWalk walk = new RevWalk(repo.git());
-        DiffFormatter fmt = new DiffFormatter(DisabledOutputStream.INSTANCE)) {
+        DiffFormatter fmt = new DiffFormatter(patch)) {
       Root newSide = root(walk, to);
       RevTree oldTree;
       String fromId;
@@ -363,26 +360,29 @@ final class ContentReads {
           files.add(new FileDiff(status, oldPath, newPath, oldMode, newMode, oldId, newId, score, false, null, null, List.of()));
           continue;
         }
-        FileHeader fh = fmt.toFileHeader(e);
-        boolean binary = fh.getPatchType() != FileHeader.PatchType.UNIFIED;
+        patch.reset();
+        fmt.format(e);
+        fmt.flush();
+        byte[] text = patch.toByteArray();
+        List<FileDiff.Hunk> all = new ArrayList<>();
+        boolean binary = parse(text, all);
         int additions = 0;
         int deletions = 0;
+        for (FileDiff.Hunk h : all) {
+          for (String line : h.lines()) {
+            if (line.startsWith("+")) {
+              additions++;
+            } else if (line.startsWith("-")) {
+              deletions++;
+            }
+          }
+        }
         List<FileDiff.Hunk> hunks = List.of();
-        if (!binary) {
-          EditList edits = fh.toEditList();
-          for (Edit edit : edits) {
-            additions += edit.getLengthB();
-            deletions += edit.getLengthA();
-          }
-          int start = fh.getStartOffset();
-          int end = fh.getEndOffset();
-          long bytes = end - start;
-          if (bytes > budget) {
-            truncated = true;
-          } else {
-            budget -= bytes;
-            hunks = hunks(fh.getBuffer(), start, end);
-          }
+        if (text.length > budget) {
+          truncated = true;
+        } else {
+          budget -= text.length;
+          hunks = all;
         }
         files.add(new FileDiff(status, oldPath, newPath, oldMode, newMode, oldId, newId, score, binary, additions, deletions, hunks));
       }
@@ -392,12 +392,18 @@ final class ContentReads {
     }
   }
 
-  /** Splits the formatted patch of one file into hunks (the header lines before the first are dropped). */
-  private static List<FileDiff.Hunk> hunks(byte[] buf, int start, int end) {
-    List<FileDiff.Hunk> out = new ArrayList<>();
+  /**
+   * Splits the formatted patch of one file into hunks (the header lines before the first are
+   * dropped).
+   *
+   * @return true when the patch says the file is binary
+   */
+  private static boolean parse(byte[] buf, List<FileDiff.Hunk> out) {
     String header = null;
     List<String> lines = null;
-    int pos = start;
+    boolean binary = false;
+    int pos = 0;
+    int end = buf.length;
     while (pos < end) {
       int nl = pos;
       while (nl < end && buf[nl] != '\n') {
@@ -413,12 +419,14 @@ final class ContentReads {
         lines = new ArrayList<>();
       } else if (header != null) {
         lines.add(line);
+      } else if (line.startsWith("Binary files ")) {
+        binary = true;
       }
     }
     if (header != null) {
       out.add(new FileDiff.Hunk(header, lines));
     }
-    return out;
+    return binary;
   }
 
   // ------------------------------------------------------------------ notes
