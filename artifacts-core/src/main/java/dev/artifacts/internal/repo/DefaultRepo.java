@@ -162,8 +162,9 @@ public final class DefaultRepo implements Repo {
       }
       throw notFound("revision '" + rev + "' not found in repository '" + id() + "'");
     }
-    if (!org.eclipse.jgit.lib.Repository.isValidRefName(
-        rev.startsWith(Constants.R_REFS) || rev.equals(Constants.HEAD) ? rev : Constants.R_HEADS + rev)) {
+    if (!rev.equals(Constants.HEAD)
+        && !org.eclipse.jgit.lib.Repository.isValidRefName(
+            rev.startsWith(Constants.R_REFS) ? rev : Constants.R_HEADS + rev)) {
       throw new ArtifactsException(
           ArtifactsException.Kind.INVALID,
           "invalid_revision",
