@@ -117,4 +117,50 @@ class ZipWriterTest {
             () -> w.file("a", false, 5, new ByteArrayInputStream(new byte[3])))
         .isInstanceOf(IOException.class);
   }
+
+  /** An input of {@code size} zero bytes, produced on the fly. */
+  private static java.io.InputStream zeros(long size) {
+    return new java.io.InputStream() {
+      long left = size;
+
+      @Override
+      public int read() {
+        if (left == 0) {
+          return -1;
+        }
+        left--;
+        return 0;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (left == 0) {
+          return -1;
+        }
+        int n = (int) Math.min(len, left);
+        java.util.Arrays.fill(b, off, off + n, (byte) 0);
+        left -= n;
+        return n;
+      }
+    };
+  }
+
+  @Test
+  void entryLargerThan4GiBUsesZip64SizesAndReadsBack() throws Exception {
+    long size = (1L << 32) + 12345; // past the 32-bit limit, all zeros so it deflates to ~4 MiB
+    Path zip = tmp.resolve("huge.zip");
+    try (OutputStream out = Files.newOutputStream(zip)) {
+      ZipWriter w = new ZipWriter(out, MTIME, null, java.util.zip.Deflater.BEST_SPEED, false);
+      w.file("before.txt", false, 2, new ByteArrayInputStream("b\n".getBytes(StandardCharsets.UTF_8)));
+      w.file("huge.bin", false, size, zeros(size));
+      w.file("after.txt", false, 2, new ByteArrayInputStream("a\n".getBytes(StandardCharsets.UTF_8)));
+      w.finish();
+    }
+    try (ZipFile z = new ZipFile(zip.toFile())) {
+      assertThat(z.getEntry("huge.bin").getSize()).isEqualTo(size);
+      assertThat(z.getInputStream(z.getEntry("after.txt")).readAllBytes()).isEqualTo("a\n".getBytes(StandardCharsets.UTF_8));
+    }
+    String listing = ArchiveTestSupport.run(tmp, "unzip", "-l", zip.toString());
+    assertThat(listing).contains(Long.toString(size));
+  }
 }
