@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /**
  * A file of a tree, found by path: its metadata now, its bytes when {@link #openStream()} is
- * called. The content is streamed from storage, never loaded whole, so blobs of any size are
- * safe to read.
+ * called. Large content is streamed from storage, never loaded whole, so blobs of any size are
+ * safe to read (small ones, up to some tens of KiB, may be held in memory from the start).
  */
 public final class Blob {
   /** Opens the bytes of a blob. */

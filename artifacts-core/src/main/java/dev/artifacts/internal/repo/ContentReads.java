@@ -58,6 +58,8 @@ import org.eclipse.jgit.treewalk.TreeWalk;
 final class ContentReads {
   private static final Pattern CURSOR = Pattern.compile("c1:([0-9a-f]{40}):([0-9]{1,10})");
   private static final int MAX_NOTE_BYTES = 1 << 20;
+  /** Blobs up to this size are loaded when found; larger ones are streamed when opened. */
+  private static final int SMALL_BLOB = 64 * 1024;
 
   private final DefaultRepo repo;
 
@@ -271,7 +273,13 @@ final class ContentReads {
               "path '" + path + "' is a " + (type == EntryType.TREE ? "directory" : "submodule") + ", not a file");
         }
         ObjectId id = at.getObjectId(0);
-        long size = reader.getObjectSize(id, Constants.OBJ_BLOB);
+        ObjectLoader loader = reader.open(id, Constants.OBJ_BLOB);
+        long size = loader.getSize();
+        if (!loader.isLarge() && size <= SMALL_BLOB) {
+          // small blobs are read now, with the reader already open, and served from memory
+          byte[] bytes = loader.getCachedBytes();
+          return new Blob(id.name(), path, mode, size, () -> new java.io.ByteArrayInputStream(bytes));
+        }
         return new Blob(id.name(), path, mode, size, () -> openBlob(id));
       }
     } catch (IOException e) {
