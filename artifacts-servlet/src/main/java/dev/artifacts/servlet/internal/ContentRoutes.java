@@ -449,7 +449,16 @@ final class ContentRoutes implements RestRoutes {
       return;
     }
     OutputStream out = resp.getOutputStream();
-    repo.archive(rev, format, out);
+    try {
+      repo.archive(rev, format, out);
+    } catch (RuntimeException e) {
+      if (!resp.isCommitted()) {
+        throw e; // nothing sent yet: the handler answers with a proper error
+      }
+      // Part of the archive is out: fail the exchange so that the container cuts the connection
+      // instead of ending the body normally; the client never sees a complete-looking archive.
+      throw new IOException("archive of '" + rev + "' failed after the answer started", e);
+    }
     out.flush();
   }
 }
