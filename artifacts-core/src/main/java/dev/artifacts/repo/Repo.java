@@ -83,4 +83,114 @@ public interface Repo {
    *     </ul>
    */
   MergeResult merge(MergeRequest request);
+
+  /** The most commits one {@link #log} page returns. */
+  int MAX_LOG_LIMIT = 500;
+
+  /**
+   * Lists history newest first (by commit time, as {@code git log} does), one page at a time.
+   * The first call names a revision; later calls pass the previous page's {@link
+   * CommitPage#nextCursor()} instead, and continue from the same starting commit even if the ref
+   * has moved since, so that paging lists every commit exactly once.
+   *
+   * @param revision where to start; null or empty means {@code HEAD}; ignored when {@code cursor}
+   *     is given
+   * @param limit the most commits to return, 1 to {@link #MAX_LOG_LIMIT}
+   * @param cursor null for the first page, else a cursor a previous page returned
+   * @return the page; never null
+   * @throws dev.artifacts.ArtifactsException {@code invalid_parameter} (INVALID) for a limit out
+   *     of range, {@code invalid_cursor} (INVALID) for a malformed cursor, {@code not_found} for
+   *     an unknown or hidden revision or a cursor whose commit the caller may not see, {@code
+   *     not_a_commit} when the revision names something that is not a commit
+   */
+  CommitPage log(String revision, int limit, String cursor);
+
+  /**
+   * Lists a directory of a commit's (or tree's) tree.
+   *
+   * @param revision a revision naming a commit, an annotated tag of one, or a tree; null or
+   *     empty means {@code HEAD}
+   * @param path the directory, {@code /}-separated, without leading or trailing slash; null or
+   *     empty for the root. A path naming a file, symlink or submodule answers that single entry
+   * @param recursive true to list everything under the directory, depth first (each directory
+   *     entry before its contents)
+   * @param limit the most entries to return (at least 1); the answer says when it stopped there
+   * @return the listing; never null
+   * @throws dev.artifacts.ArtifactsException {@code not_found} naming the revision or the path
+   *     when either does not exist (or the revision is hidden), {@code invalid_path} (INVALID)
+   *     for a malformed path
+   */
+  Tree tree(String revision, String path, boolean recursive, int limit);
+
+  /**
+   * Finds a file by path. Nothing is read until {@link Blob#openStream()} is called.
+   *
+   * @param revision a revision naming a commit, an annotated tag of one, or a tree; null or
+   *     empty means {@code HEAD}
+   * @param path the file's path, {@code /}-separated; must not be empty
+   * @return the blob (a symlink's blob holds its target); never null
+   * @throws dev.artifacts.ArtifactsException {@code not_found} naming the revision or path,
+   *     {@code not_a_file} (INVALID) when the path is a directory or submodule, {@code
+   *     invalid_path} (INVALID) for an empty or malformed path
+   */
+  Blob blob(String revision, String path);
+
+  /** The default cap on the hunk text of one {@link #diff}: 1 MiB. */
+  long DEFAULT_DIFF_MAX_BYTES = 1L << 20;
+
+  /**
+   * Compares two trees, with rename detection (50% similarity, as {@code git diff -M}) and the
+   * Myers algorithm {@code git diff} uses by default.
+   *
+   * @param from the old side (a commit, tag or tree); null or empty means the first parent of
+   *     {@code to} (the empty tree for a root commit)
+   * @param to the new side; null or empty means {@code HEAD}
+   * @param maxBytes the most bytes of hunk text to produce; past it the answer is {@link
+   *     Diff#truncated()} and later files carry no counts or hunks
+   * @return the diff; never null
+   * @throws dev.artifacts.ArtifactsException {@code not_found} naming a revision, {@code
+   *     not_a_commit} (INVALID) when {@code from} is omitted and {@code to} is not a commit
+   */
+  Diff diff(String from, String to, long maxBytes);
+
+  /** The notes ref read when none is named. */
+  String DEFAULT_NOTES_REF = "refs/notes/commits";
+
+  /**
+   * Reads the note attached to one object.
+   *
+   * @param notesRef the notes ref: a full name, or a short one looked up as {@code
+   *     refs/notes/NAME}; null or empty means {@link #DEFAULT_NOTES_REF}
+   * @param revision the annotated object (usually a commit), as a revision
+   * @return the note, or empty when the object has none
+   * @throws dev.artifacts.ArtifactsException {@code not_found} naming the notes ref or the
+   *     revision when either does not exist or is hidden
+   */
+  java.util.Optional<Note> note(String notesRef, String revision);
+
+  /**
+   * Lists notes of a notes ref in order of the annotated object id.
+   *
+   * @param notesRef as for {@link #note}
+   * @param limit the most notes to return, at least 1
+   * @return up to {@code limit} notes; never null
+   * @throws dev.artifacts.ArtifactsException {@code not_found} naming the notes ref
+   */
+  List<Note> notes(String notesRef, int limit);
+
+  /**
+   * Writes an archive of a tree to {@code out}, streaming: memory stays small whatever the size
+   * of the tree (a ZIP keeps only its central directory, some tens of bytes per entry). Entries
+   * are the tree's directories, files (executable bit kept), symlinks and submodules (as empty
+   * directories), with the commit time as their time, like {@code git archive}.
+   *
+   * @param revision a commit, tag or tree; null or empty means {@code HEAD}
+   * @param format the archive format
+   * @param out where the archive goes; not closed
+   * @throws dev.artifacts.ArtifactsException {@code not_found} naming the revision (before
+   *     anything is written)
+   * @throws java.io.IOException when writing to {@code out} fails
+   */
+  void archive(String revision, ArchiveFormat format, java.io.OutputStream out) throws java.io.IOException;
+
 }

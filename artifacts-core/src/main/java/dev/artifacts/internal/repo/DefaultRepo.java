@@ -172,8 +172,9 @@ public final class DefaultRepo implements Repo {
       }
       throw notFound("revision '" + rev + "' not found in repository '" + id() + "'");
     }
-    if (!org.eclipse.jgit.lib.Repository.isValidRefName(
-        rev.startsWith(Constants.R_REFS) || rev.equals(Constants.HEAD) ? rev : Constants.R_HEADS + rev)) {
+    if (!rev.equals(Constants.HEAD)
+        && !org.eclipse.jgit.lib.Repository.isValidRefName(
+            rev.startsWith(Constants.R_REFS) ? rev : Constants.R_HEADS + rev)) {
       throw new ArtifactsException(
           ArtifactsException.Kind.INVALID,
           "invalid_revision",
@@ -257,5 +258,43 @@ public final class DefaultRepo implements Repo {
   static RefInfo refInfo(Ref ref) {
     ObjectId peeled = ref.getPeeledObjectId();
     return new RefInfo(ref.getName(), ref.getObjectId().name(), peeled == null ? null : peeled.name());
+  }
+
+  // ------------------------------------------------------------------ content reads
+
+  @Override
+  public dev.artifacts.repo.CommitPage log(String revision, int limit, String cursor) {
+    return new ContentReads(this).log(revision, limit, cursor);
+  }
+
+  @Override
+  public dev.artifacts.repo.Tree tree(String revision, String path, boolean recursive, int limit) {
+    return new ContentReads(this).tree(revision, path, recursive, limit);
+  }
+
+  @Override
+  public dev.artifacts.repo.Blob blob(String revision, String path) {
+    return new ContentReads(this).blob(revision, path);
+  }
+
+  @Override
+  public dev.artifacts.repo.Diff diff(String from, String to, long maxBytes) {
+    return new ContentReads(this).diff(from, to, maxBytes);
+  }
+
+  @Override
+  public Optional<dev.artifacts.repo.Note> note(String notesRef, String revision) {
+    return new ContentReads(this).note(notesRef, revision);
+  }
+
+  @Override
+  public List<dev.artifacts.repo.Note> notes(String notesRef, int limit) {
+    return new ContentReads(this).notes(notesRef, limit);
+  }
+
+  @Override
+  public void archive(String revision, dev.artifacts.repo.ArchiveFormat format, java.io.OutputStream out)
+      throws IOException {
+    new ContentReads(this).archive(revision, format, out);
   }
 }

@@ -394,6 +394,9 @@ final class RepoWrites {
             "invalid_author",
             "author name must not be blank; name and email must not contain '<', '>' or control characters");
       }
+      if (person.when() != null) {
+        return new PersonIdent(name, email, person.when().toInstant(), person.when().getOffset());
+      }
     }
     return new PersonIdent(name, email);
   }

@@ -28,7 +28,7 @@ public final class RestHandler {
     this.artifacts = artifacts;
     this.publicBaseUrl = publicBaseUrl == null ? null : publicBaseUrl.replaceAll("/+$", "");
     this.events = new EventRoutes(artifacts);
-    this.routes = List.of(events, new RepositoryRoutes(), new CommitRoutes());
+    this.routes = List.of(events, new RepositoryRoutes(), new CommitRoutes(), new ContentRoutes());
   }
 
   /** @param path the part after {@code /v1}, for example {@code /repos} */
