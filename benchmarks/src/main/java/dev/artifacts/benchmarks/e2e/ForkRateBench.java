@@ -130,6 +130,8 @@ public final class ForkRateBench {
             rate(p, backend, "small");
             String forkOfSmall = forkOnce(p, "small");
             rate(p, backend, forkOfSmall + " (fork of small)");
+            // the first phase of a fresh server JVM also pays for JIT compilation: repeat it
+            rate(p, backend, "small (again, JVM warm)");
 
             if (!backend.equals("mem")) {
                 String forkOfLarge = forkOnce(p, "large");
@@ -212,7 +214,7 @@ public final class ForkRateBench {
             double rate = ok / (double) durationSecs;
             String load = load();
             rateTable.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %,.0f | %.1f | %.1f | %.1f | %d | %s |%n",
-                    backend, parentLabel.replaceFirst("^\\S+ ", ""), clients, ok, rate, Results.percentile(lat, 50),
+                    backend, parentLabel.startsWith("small") ? parentLabel : parentLabel.replaceFirst("^\\S+ ", ""), clients, ok, rate, Results.percentile(lat, 50),
                     Results.percentile(lat, 99), lat.isEmpty() ? Double.NaN : Collections.max(lat), errors, load));
             log(String.format(Locale.ROOT, "  %s %s: %,.0f forks/s, p50 %.1f ms, p99 %.1f ms, %d errors (load %s)",
                     backend, parentLabel, rate, Results.percentile(lat, 50), Results.percentile(lat, 99), errors, load));
