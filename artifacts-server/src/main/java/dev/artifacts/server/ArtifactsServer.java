@@ -60,6 +60,7 @@ public final class ArtifactsServer implements AutoCloseable {
             .adminToken(adminToken)
             .pushLimits(config.pushLimits())
             .blockCacheBytes(BLOCK_CACHE_BYTES)
+            .autoCompaction(config.autoCompaction())
             .build();
 
     QueuedThreadPool threads = new QueuedThreadPool(200, 8);
@@ -201,8 +202,13 @@ public final class ArtifactsServer implements AutoCloseable {
     String token = null;
     long maxPack = PushLimits.DEFAULT.maxPackBytes();
     long maxObject = PushLimits.DEFAULT.maxObjectBytes();
+    boolean autoCompaction = true;
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
+      if (flag.equals("--no-auto-compaction")) {
+        autoCompaction = false;
+        continue;
+      }
       String value = null;
       int eq = flag.indexOf('=');
       if (flag.startsWith("--") && eq > 0) {
@@ -229,7 +235,8 @@ public final class ArtifactsServer implements AutoCloseable {
         default -> throw new IllegalArgumentException("unknown option " + flag);
       }
     }
-    return new ServerConfig(dataDir, storage, bind, port, token, new PushLimits(maxPack, maxObject));
+    return new ServerConfig(
+        dataDir, storage, bind, port, token, new PushLimits(maxPack, maxObject), autoCompaction);
   }
 
   private static int parseInt(String flag, String value) {
@@ -258,6 +265,8 @@ public final class ArtifactsServer implements AutoCloseable {
         "  --port PORT             TCP port, 0 for any free port (default 8787)",
         "  --admin-token TOKEN     admin token (default: generated and printed)",
         "  --max-pack-bytes N      largest pack a push may send (default 2147483648; 0 = no limit)",
-        "  --max-object-bytes N    largest object a push may contain (default 104857600; 0 = no limit)");
+        "  --max-object-bytes N    largest object a push may contain (default 104857600; 0 = no limit)",
+        "  --no-auto-compaction    no background repacks as pushes accumulate packs (default: on);",
+        "                          POST /v1/repos/{id}/compact still repacks on demand");
   }
 }

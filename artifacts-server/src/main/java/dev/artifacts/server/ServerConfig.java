@@ -14,9 +14,18 @@ import java.util.Objects;
  * @param port the TCP port; 0 picks a free one
  * @param adminToken the admin token, or null to generate one
  * @param pushLimits limits every push is checked against
+ * @param autoCompaction whether repositories are repacked in the background as pushes accumulate
+ *     packs (the default; {@code --no-auto-compaction} turns it off, {@code POST
+ *     /v1/repos/{id}/compact} still works)
  */
 public record ServerConfig(
-    Path dataDir, String storage, String bind, int port, String adminToken, PushLimits pushLimits) {
+    Path dataDir,
+    String storage,
+    String bind,
+    int port,
+    String adminToken,
+    PushLimits pushLimits,
+    boolean autoCompaction) {
 
   public ServerConfig {
     Objects.requireNonNull(storage, "storage");
@@ -33,6 +42,12 @@ public record ServerConfig(
     }
   }
 
+  /** A configuration with background compaction on. */
+  public ServerConfig(
+      Path dataDir, String storage, String bind, int port, String adminToken, PushLimits pushLimits) {
+    this(dataDir, storage, bind, port, adminToken, pushLimits, true);
+  }
+
   /** A configuration with the default push limits. */
   public ServerConfig(Path dataDir, String storage, String bind, int port, String adminToken) {
     this(dataDir, storage, bind, port, adminToken, PushLimits.DEFAULT);
@@ -44,14 +59,18 @@ public record ServerConfig(
   }
 
   public ServerConfig withPushLimits(PushLimits limits) {
-    return new ServerConfig(dataDir, storage, bind, port, adminToken, limits);
+    return new ServerConfig(dataDir, storage, bind, port, adminToken, limits, autoCompaction);
   }
 
   public ServerConfig withAdminToken(String token) {
-    return new ServerConfig(dataDir, storage, bind, port, token, pushLimits);
+    return new ServerConfig(dataDir, storage, bind, port, token, pushLimits, autoCompaction);
   }
 
   public ServerConfig withPort(int newPort) {
-    return new ServerConfig(dataDir, storage, bind, newPort, adminToken, pushLimits);
+    return new ServerConfig(dataDir, storage, bind, newPort, adminToken, pushLimits, autoCompaction);
+  }
+
+  public ServerConfig withAutoCompaction(boolean enabled) {
+    return new ServerConfig(dataDir, storage, bind, port, adminToken, pushLimits, enabled);
   }
 }

@@ -7,6 +7,7 @@ import dev.artifacts.spi.RepositoryStore;
 import dev.artifacts.spi.Storage;
 import dev.artifacts.spi.StorageException;
 import dev.artifacts.spi.TokenStore;
+import dev.artifacts.storage.fs.internal.DirectorySync;
 import dev.artifacts.storage.fs.internal.ForkRecord;
 import dev.artifacts.storage.fs.internal.FsFiles;
 import dev.artifacts.storage.fs.internal.FsOptions;
@@ -92,6 +93,8 @@ public final class FileSystemStorage implements Storage {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final FsTokenStore tokens;
+  // group commit of the repos/ fsync after a create's or fork's rename
+  private final DirectorySync reposSync;
   private final NavigableSet<String> ids = new ConcurrentSkipListSet<>();
   private final Map<String, FsRepository> cache = new ConcurrentHashMap<>();
   // serializes open's load with delete's removal (cache, ids); creates and forks do not take it
@@ -114,6 +117,7 @@ public final class FileSystemStorage implements Storage {
     this.reposDir = dataDir.resolve("repos");
     this.tmpDir = dataDir.resolve("tmp");
     this.trashDir = dataDir.resolve("trash");
+    this.reposSync = new DirectorySync(reposDir);
     this.options = options;
     this.lockChannel = lockChannel;
     this.lock = lock;
@@ -246,7 +250,7 @@ public final class FileSystemStorage implements Storage {
         options.faults().at(FsOptions.FaultInjector.CREATE_BEFORE_RENAME);
         Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
         published = true;
-        FsFiles.fsyncDirectory(reposDir);
+        reposSync.sync(); // shared with concurrent creates and forks
         FsRepository repo = FsRepository.load(id, target, lifecycle, options);
         register(id, repo);
         registered = true;
@@ -305,7 +309,7 @@ public final class FileSystemStorage implements Storage {
           options.faults().at(FsOptions.FaultInjector.FORK_BEFORE_RENAME);
           Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
           published = true;
-          FsFiles.fsyncDirectory(reposDir);
+          reposSync.sync(); // shared with concurrent creates and forks
           FsRepository repo =
               FsRepository.ofNewFork(childId, target, record, refs, lifecycle, options);
           // index first: a delete of the child can only start once it is registered

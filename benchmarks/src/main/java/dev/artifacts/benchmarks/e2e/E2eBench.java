@@ -156,7 +156,7 @@ public final class E2eBench {
             switch (name) {
                 case "git-http-backend" -> p = new Peer.GitHttpBackend(work);
                 case "jgit-servlet", "jgit" -> p = new Peer.JGit(work, javaOpts);
-                case "artifacts-fs", "artifacts-mem" -> {
+                case "artifacts-fs", "artifacts-mem", "artifacts-sqlite" -> {
                     if (jar == null || !Files.isRegularFile(jar)) {
                         skip(name, "server jar not found (ARTIFACTS_JAR=" + jar + ")");
                         continue;
@@ -652,6 +652,11 @@ public final class E2eBench {
         sb.append("\nRatios in parentheses are value ÷ ").append(Results.BASELINE)
                 .append("'s value: for times lower is better, for throughput higher is better.\n\n");
         sb.append(results.table(peerNames()));
+        String sqliteVsFs = results.pairRatios("artifacts-sqlite", "artifacts-fs");
+        if (!sqliteVsFs.isEmpty()) {
+            sb.append("\nSQLite backend ÷ fs backend, same run (times: lower is better for sqlite; ")
+                    .append("throughput: higher is better):\n\n").append(sqliteVsFs);
+        }
         return sb.toString();
     }
 

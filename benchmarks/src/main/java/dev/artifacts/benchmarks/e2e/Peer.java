@@ -258,13 +258,28 @@ abstract class Peer {
         private final Path jar;
         private final String storage;
         private final String javaOpts;
-        private final String adminToken = "bench-admin-token";
+        private final List<String> extraArgs;
+        final String adminToken = "bench-admin-token";
 
         Artifacts(Path workDir, Path jar, String storage, String javaOpts) {
-            super("artifacts-" + storage, workDir);
+            this(workDir, jar, storage, javaOpts, "artifacts-" + storage, List.of());
+        }
+
+        /** A server with a custom peer name and extra command-line options (e.g. {@code --no-auto-compaction}). */
+        Artifacts(Path workDir, Path jar, String storage, String javaOpts, String name, List<String> extraArgs) {
+            super(name, workDir);
             this.jar = jar;
             this.storage = storage;
             this.javaOpts = javaOpts;
+            this.extraArgs = List.copyOf(extraArgs);
+        }
+
+        String baseUrl() {
+            return "http://127.0.0.1:" + port;
+        }
+
+        Path dataDir() {
+            return dir.resolve("data");
         }
 
         @Override
@@ -283,6 +298,7 @@ abstract class Peer {
             cmd.add(gcLogOption());
             cmd.addAll(List.of("-jar", jar.toString(), "--data-dir", data.toString(), "--storage", storage,
                     "--bind", "127.0.0.1", "--port", String.valueOf(port), "--admin-token", adminToken));
+            cmd.addAll(extraArgs);
             launch(cmd);
             String base = "http://127.0.0.1:" + port;
             awaitHttp200(base + "/v1/health", Duration.ofSeconds(60));
@@ -328,7 +344,8 @@ abstract class Peer {
             }
             preparation = "`POST /v1/repos`, `git push --mirror` of the same prepared bare repos, then "
                     + "`POST /v1/repos/{id}/compact` (one pack with bitmaps, like `git repack -adb`)";
-            details = jar.getFileName() + " --storage " + storage + ", " + javaOpts;
+            details = jar.getFileName() + " --storage " + storage
+                    + (extraArgs.isEmpty() ? "" : " " + String.join(" ", extraArgs)) + ", " + javaOpts;
         }
     }
 

@@ -98,6 +98,32 @@ final class Results {
         return sb.toString();
     }
 
+    /**
+     * A table of {@code num}'s value ÷ {@code den}'s value for every timed or throughput row both
+     * peers have (e.g. artifacts-sqlite ÷ artifacts-fs), or an empty string.
+     */
+    String pairRatios(String num, String den) {
+        StringBuilder sb = new StringBuilder();
+        for (Row r : rows) {
+            if (!r.ratio()) {
+                continue;
+            }
+            Cell a = cells.get(r).get(num);
+            Cell b = cells.get(r).get(den);
+            if (a == null || b == null || Double.isNaN(a.value) || Double.isNaN(b.value) || b.value == 0) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "| %s | %s | " + r.fmt() + " | " + r.fmt() + " | %.2f× |%n",
+                    r.workload(), r.metric() + (r.unit().isEmpty() ? "" : " (" + r.unit() + ")"), a.value, b.value,
+                    a.value / b.value));
+        }
+        if (sb.length() == 0) {
+            return "";
+        }
+        return "| Workload | Metric | " + num + " | " + den + " | " + num + " ÷ " + den + " |\n|---|---|---:|---:|---:|\n"
+                + sb;
+    }
+
     private static String format(Row r, Cell c, Cell base, boolean isBase) {
         if (c == null) {
             return "–";

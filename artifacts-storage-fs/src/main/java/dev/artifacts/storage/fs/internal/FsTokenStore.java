@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Token records, one file per record at {@code tokens/<hash>}, each replaced atomically (temp,
- * fsync, rename, fsync of {@code tokens/}); all records are cached in memory at open.
+ * fsync, rename, fsync of {@code tokens/}); all records are cached in memory at open. Puts run
+ * concurrently: only the rename is serialized, and concurrent puts share the directory fsync
+ * ({@link DirectorySync}).
  *
  * <pre>
  * artifacts-token v1
@@ -44,11 +46,15 @@ public final class FsTokenStore implements TokenStore {
   private final FsOptions options;
   private final Object lock = new Object();
   private final Map<String, TokenRecord> records = new ConcurrentHashMap<>();
+  private final DirectorySync dirSync;
+  /** Puts in progress (guarded by {@code lock}); {@link #awaitWrites} waits for them. */
+  private int writers;
 
   private FsTokenStore(Path dir, Lifecycle lifecycle, FsOptions options) {
     this.dir = dir;
     this.lifecycle = lifecycle;
     this.options = options;
+    this.dirSync = new DirectorySync(dir);
   }
 
   /** Loads every record under {@code dir}, removing temp files of interrupted writes. */
@@ -122,24 +128,44 @@ public final class FsTokenStore implements TokenStore {
     }
     synchronized (lock) {
       lifecycle.checkOpen();
+      writers++;
+    }
+    try {
       Path target = dir.resolve(token.hash());
+      // The record is written and fsynced under a unique temporary name outside the lock, so
+      // concurrent puts (one per fork or repository created) fsync in parallel; only the rename
+      // and the cache update are serialized (against remove), and the directory fsync that makes
+      // the rename durable is shared by concurrent puts (group commit).
+      Path tmp;
       try {
-        Path tmp = FsFiles.writeTemp(target, serialize(token), true);
-        try {
-          options.faults().at(FsOptions.FaultInjector.TOKENS_BEFORE_RENAME);
-        } catch (IOException e) {
-          FsFiles.deleteQuietly(tmp);
-          throw e;
-        }
-        FsFiles.renameOver(tmp, target);
+        tmp = FsFiles.writeTemp(target, serialize(token), true);
       } catch (IOException e) {
         throw new StorageException("cannot store token record", e);
       }
-      records.put(token.hash(), token);
+      synchronized (lock) {
+        try {
+          try {
+            options.faults().at(FsOptions.FaultInjector.TOKENS_BEFORE_RENAME);
+          } catch (IOException e) {
+            FsFiles.deleteQuietly(tmp);
+            throw e;
+          }
+          FsFiles.renameOver(tmp, target);
+        } catch (IOException e) {
+          throw new StorageException("cannot store token record", e);
+        }
+        records.put(token.hash(), token);
+      }
       try {
-        FsFiles.fsyncDirectory(dir);
+        dirSync.sync();
       } catch (IOException e) {
         throw new StorageException("token record stored but could not be made durable", e);
+      }
+    } finally {
+      synchronized (lock) {
+        if (--writers == 0) {
+          lock.notifyAll();
+        }
       }
     }
   }
@@ -208,8 +234,18 @@ public final class FsTokenStore implements TokenStore {
 
   /** Waits for a write in flight; called at close after the lifecycle is marked closed. */
   public void awaitWrites() {
+    boolean interrupted = false;
     synchronized (lock) {
-      // nothing: entering the lock is the wait
+      while (writers > 0) {
+        try {
+          lock.wait();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 }
