@@ -1,11 +1,13 @@
 package dev.artifacts.benchmarks.sse;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,7 +31,7 @@ import java.util.regex.Pattern;
 
 /**
  * SSE latency benchmark: starts the real server jar, subscribes N clients to a repository's event
- * stream, pushes M commits with the stock git CLI one after another, and measures for every
+ * stream (plain sockets, one blocking reader thread each), pushes M commits with the stock git CLI one after another, and measures for every
  * (push, subscriber) pair:
  *
  * <ul>
@@ -132,23 +134,35 @@ public final class SseBench {
 
     ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
     AtomicLong received = new AtomicLong();
-    List<InputStream> streams = new ArrayList<>();
+    List<Socket> streams = new ArrayList<>();
+    URI baseUri = URI.create(base);
     for (int i = 0; i < subscribers; i++) {
-      HttpRequest req =
-          HttpRequest.newBuilder(URI.create(base + "/v1/repos/" + repo + "/events"))
-              .header("Authorization", "Bearer " + admin)
-              .GET()
-              .build();
-      HttpResponse<InputStream> r = HTTP.send(req, HttpResponse.BodyHandlers.ofInputStream());
-      if (r.statusCode() != 200) {
-        throw new IllegalStateException("event stream answered " + r.statusCode());
+      // A plain socket per subscriber with one blocking reader thread: the client adds one
+      // thread hop, so the figures are about the server, not an HTTP client library.
+      Socket socket = new Socket(baseUri.getHost(), baseUri.getPort());
+      socket.setTcpNoDelay(true);
+      OutputStream req = socket.getOutputStream();
+      req.write(("GET /v1/repos/" + repo + "/events HTTP/1.1\r\nHost: " + baseUri.getHost() + "\r\n"
+              + "Authorization: Bearer " + admin + "\r\nAccept: text/event-stream\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      req.flush();
+      InputStream in = new BufferedInputStream(socket.getInputStream());
+      String status = readLine(in);
+      if (status == null || !status.contains(" 200 ")) {
+        throw new IllegalStateException("event stream answered " + status);
       }
-      InputStream body = r.body();
-      streams.add(body);
-      Thread t = new Thread(() -> read(body, samples, received), "sse-" + i);
+      boolean chunked = false;
+      for (String h = readLine(in); h != null && !h.isEmpty(); h = readLine(in)) {
+        chunked |= h.toLowerCase(Locale.ROOT).startsWith("transfer-encoding:") && h.toLowerCase(Locale.ROOT).contains("chunked");
+      }
+      streams.add(socket);
+      boolean isChunked = chunked;
+      Thread t = new Thread(() -> read(in, isChunked, samples, received), "sse-" + i);
       t.setDaemon(true);
       t.start();
     }
+    // The server answers the headers right after it subscribed the stream, so every
+    // subscriber is registered now.
 
     Map<String, Instant> pushExit = new ConcurrentHashMap<>();
     List<String> warmupCommits = new ArrayList<>();
@@ -171,7 +185,7 @@ public final class SseBench {
         Thread.sleep(1);
       }
     }
-    for (InputStream s : streams) {
+    for (Socket s : streams) {
       s.close();
     }
 
@@ -191,23 +205,74 @@ public final class SseBench {
         subscribers, pushes, publishToReceive.size(), stats(publishToReceive), stats(exitToReceive));
   }
 
-  private static void read(InputStream body, ConcurrentLinkedQueue<Sample> samples, AtomicLong received) {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
-        if (!line.startsWith("data:")) {
-          continue;
-        }
-        Instant now = Instant.now();
-        Matcher t = TIME.matcher(line);
-        Matcher id = NEW_ID.matcher(line);
-        if (line.contains("\"type\":\"push\"") && t.find() && id.find()) {
-          samples.add(new Sample(id.group(1), Instant.parse(t.group(1)), now));
-          received.incrementAndGet();
+  private static void read(
+      InputStream in, boolean chunked, ConcurrentLinkedQueue<Sample> samples, AtomicLong received) {
+    ByteArrayOutputStream line = new ByteArrayOutputStream(512);
+    byte[] buf = new byte[16 * 1024];
+    try {
+      while (true) {
+        int n;
+        if (chunked) {
+          String size = readLine(in);
+          if (size == null) {
+            return;
+          }
+          int semi = size.indexOf(';');
+          int len = Integer.parseInt((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+          if (len == 0) {
+            return;
+          }
+          byte[] chunk = in.readNBytes(len);
+          // Jetty sends a chunk's closing CRLF with the next chunk: use the data first.
+          feed(chunk, chunk.length, line, samples, received);
+          readLine(in);
+        } else {
+          n = in.read(buf);
+          if (n < 0) {
+            return;
+          }
+          feed(buf, n, line, samples, received);
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       // stream closed at the end of the run
     }
+  }
+
+  private static void feed(
+      byte[] bytes, int n, ByteArrayOutputStream line, ConcurrentLinkedQueue<Sample> samples, AtomicLong received) {
+    for (int i = 0; i < n; i++) {
+      if (bytes[i] != '\n') {
+        line.write(bytes[i]);
+        continue;
+      }
+      String text = line.toString(StandardCharsets.UTF_8);
+      line.reset();
+      if (!text.startsWith("data:") || !text.contains("\"type\":\"push\"")) {
+        continue;
+      }
+      Instant now = Instant.now();
+      Matcher t = TIME.matcher(text);
+      Matcher id = NEW_ID.matcher(text);
+      if (t.find() && id.find()) {
+        samples.add(new Sample(id.group(1), Instant.parse(t.group(1)), now));
+        received.incrementAndGet();
+      }
+    }
+  }
+
+  /** One CRLF- or LF-terminated line as ASCII, without the terminator; null at end of stream. */
+  private static String readLine(InputStream in) throws IOException {
+    StringBuilder b = new StringBuilder();
+    int c;
+    while ((c = in.read()) >= 0) {
+      if (c == '\n') {
+        int len = b.length();
+        return len > 0 && b.charAt(len - 1) == '\r' ? b.substring(0, len - 1) : b.toString();
+      }
+      b.append((char) c);
+    }
+    return b.length() == 0 ? null : b.toString();
   }
 
   private static double millis(Instant from, Instant to) {
