@@ -42,7 +42,9 @@ public interface Repo {
    * Makes one commit on a branch with compare-and-swap on its parent. Atomic: either the branch
    * moves from {@code request.parent()} to a complete new commit (all objects durably stored
    * first), or nothing visible changes. The ref change is seen at once by {@code git fetch}, by
-   * the event stream (type {@code commit}) and by the next call.
+   * the event stream (type {@code commit}) and by the next call. Like every method here it does
+   * not check the caller's permission (the REST layer requires WRITE first); read-only
+   * repositories and branches hidden from the caller are refused.
    *
    * @return the new commit, its tree and the branch's full name
    * @throws dev.artifacts.ArtifactsException
@@ -57,7 +59,7 @@ public interface Repo {
    *       <li>CONFLICT: {@code ref_conflict} when the branch is not at {@code parent} (details
    *           {@code expected}, {@code current}; null means absent), {@code ref_name_conflict}
    *           when a new branch name clashes with an existing ref ({@code a} vs {@code a/b})
-   *       <li>FORBIDDEN: {@code ref_hidden} when the branch is hidden from the caller, {@code
+   *       <li>FORBIDDEN: {@code ref_forbidden} when the branch is hidden from the caller, {@code
    *           read_only} for a read-only repository
    *       <li>NOT_FOUND: {@code not_found} when {@code parent} is not a commit of this repository
    *     </ul>
@@ -79,7 +81,7 @@ public interface Repo {
    *           {@code merge_conflict} with the conflicting {@code paths} in the details, {@code
    *           ref_conflict} when the target moved meanwhile (details {@code expected}, {@code
    *           current})
-   *       <li>FORBIDDEN: {@code ref_hidden}, {@code read_only}
+   *       <li>FORBIDDEN: {@code ref_forbidden}, {@code read_only}
    *     </ul>
    */
   MergeResult merge(MergeRequest request);

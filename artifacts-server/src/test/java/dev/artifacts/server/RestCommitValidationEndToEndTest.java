@@ -89,6 +89,9 @@ class RestCommitValidationEndToEndTest {
       expect400(rest, admin, commitBody("a..b", tip, "m", List.of(write("f", "x"))), "invalid_branch", null);
       expect400(rest, admin, commitBody("refs/tags/v1", null, "m", List.of(write("f", "x"))), "invalid_branch", null);
       expect400(rest, admin, commitBody("", null, "m", List.of(write("f", "x"))), "invalid_branch", null);
+      expect400(rest, admin, commitBody("HEAD", null, "m", List.of(write("f", "x"))), "invalid_branch", null);
+      expect400(rest, admin, commitBody("-x", null, "m", List.of(write("f", "x"))), "invalid_branch", null);
+      expect400(rest, admin, commitBody("a b", null, "m", List.of(write("f", "x"))), "invalid_branch", null);
       expect400(rest, admin, commitBody("main", "abc", "m", List.of(write("f", "x"))), "invalid_parent", null);
       expect400(rest, admin, commitBody("main", tip, " ", List.of(write("f", "x"))), "invalid_message", null);
       Map<String, Object> noParent = new LinkedHashMap<>(commitBody("main", tip, "m", List.of(write("f", "x"))));

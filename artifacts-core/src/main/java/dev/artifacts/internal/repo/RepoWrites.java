@@ -335,6 +335,8 @@ final class RepoWrites {
     if (branch == null
         || branch.isEmpty()
         || full.equals(Constants.R_HEADS)
+        || full.equals(Constants.R_HEADS + Constants.HEAD)
+        || full.startsWith(Constants.R_HEADS + "-")
         || (branch.startsWith(Constants.R_REFS) && !branch.startsWith(Constants.R_HEADS))
         || !Repository.isValidRefName(full)) {
       throw new ArtifactsException(
