@@ -305,6 +305,10 @@ class RestReadEndToEndTest {
     // several ranges, or a stale If-Range: the whole blob
     assertThat(rest.get(path, token, "Range", "bytes=0-1,5-6").expect(200).bytes()).isEqualTo(binary);
     assertThat(rest.get(path, token, "Range", "bytes=0-1", "If-Range", "\"0000\"").expect(200).bytes()).isEqualTo(binary);
+    RestHarness.Answer head = rest.call("HEAD", path, token, null).expect(200);
+    assertThat(head.bytes()).isEmpty();
+    assertThat(head.header("Content-Length")).isEqualTo(Integer.toString(binary.length));
+    assertThat(head.header("ETag")).isEqualTo("\"" + g.rev(work, "main:data.bin") + "\"");
   }
 
   @Test
