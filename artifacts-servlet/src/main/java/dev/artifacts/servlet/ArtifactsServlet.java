@@ -19,9 +19,8 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code GET /git/{id}.git/info/refs?service=git-upload-pack|git-receive-pack}
  *   <li>{@code POST /git/{id}.git/git-upload-pack}, {@code POST /git/{id}.git/git-receive-pack}
- *   <li>{@code /v1/...}: the REST API, documented in {@code docs/rest-api.md}; the event
- *       streams ({@code /v1/events}, {@code /v1/repos/{id}/events}) in {@code
- *       docs/rest-api-events.md}
+ *   <li>{@code /v1/...}: the REST API, event streams ({@code /v1/events}, {@code
+ *       /v1/repos/{id}/events}) included, documented in {@code docs/rest-api.md}
  * </ul>
  *
  * <p>Thread-safe. Every request is authenticated with {@link Artifacts#authenticate} and checked
