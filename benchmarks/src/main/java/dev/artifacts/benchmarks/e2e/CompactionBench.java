@@ -102,7 +102,7 @@ public final class CompactionBench {
         Files.createDirectories(work.resolve("tmp"));
         Proc.initGitEnv(work.resolve("home"));
         Path small = RepoGenerator.prepared(new RepoGenerator.Spec("small", 30, 5, 1000, 200, 3, 5, 7L), cache);
-        table.append("| backend | background compaction | state | own packs | clone p50 ms | clone min–max ms | ratio to after `compact` | load |\n")
+        table.append("| backend | background compaction | repository, state | own packs | clone p50 ms | clone min–max ms | ÷ compacted twin | load while cloning |\n")
                 .append("|---|---|---|---:|---:|---:|---:|---|\n");
         List<String> pushLines = new ArrayList<>();
         for (String backend : backends) {
@@ -113,37 +113,45 @@ public final class CompactionBench {
                         auto ? List.of() : List.of("--no-auto-compaction"));
                 running.add(p);
                 heads = null;
-                p.start(Map.of("small", small));
-                log(name + ": ready on port " + p.port + " (loaded and compacted: " + packs(p, backend) + " pack(s))");
-                double[] fresh = clones(p, "fresh");
-                int freshPacks = packs(p, backend);
+                Map<String, Path> load = new java.util.LinkedHashMap<>();
+                load.put("small", small);
+                load.put("twin", small);
+                p.start(load);
+                log(name + ": ready on port " + p.port + " (loaded and compacted: " + packs(p, backend, "small")
+                        + " pack(s))");
+                Series fresh = clones(p, List.of("small"), "fresh").get(0);
+                int freshPacks = packs(p, backend, "small");
 
                 String pushStats = push(p, name);
                 pushLines.add("- " + backend + ", compaction " + mode + ": " + pushStats);
                 if (auto) {
-                    settle(p, backend);
+                    settle(p, backend, "small");
+                    settle(p, backend, "twin");
                 }
-                int afterPushPacks = packs(p, backend);
-                double[] afterPushes = clones(p, "after pushes");
-                String loadPushes = ForkRateBench.load();
+                int afterPushPacks = packs(p, backend, "small");
+                int twinPacks = packs(p, backend, "twin");
 
                 long c0 = System.nanoTime();
-                HttpResponse<String> c = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/v1/repos/small/compact"))
+                HttpResponse<String> c = http.send(HttpRequest.newBuilder(URI.create(p.baseUrl() + "/v1/repos/twin/compact"))
                         .timeout(Duration.ofMinutes(10)).header("Authorization", "Bearer " + p.adminToken)
                         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
                 if (c.statusCode() != 200) {
                     throw new IllegalStateException("compact -> HTTP " + c.statusCode() + " " + c.body());
                 }
                 double compactSecs = (System.nanoTime() - c0) / 1e9;
-                int compactedPacks = packs(p, backend);
-                double[] afterCompact = clones(p, "after compact");
-                String loadCompact = ForkRateBench.load();
-                pushLines.add(String.format(Locale.ROOT, "  - `POST /v1/repos/small/compact` took %.2f s", compactSecs));
+                int compactedPacks = packs(p, backend, "twin");
+                // the two repositories hold the same commits; their clones alternate, so load
+                // changes hit both alike
+                List<Series> both = clones(p, List.of("small", "twin"), "after pushes: small vs compacted twin");
+                pushLines.add(String.format(Locale.ROOT,
+                        "  - `POST /v1/repos/twin/compact` (%d packs before) took %.2f s", twinPacks, compactSecs));
 
                 String label = auto ? "on (default)" : "off (`--no-auto-compaction`)";
-                row(backend, label, "loaded + compacted (before the pushes)", freshPacks, fresh, afterCompact[0], "");
-                row(backend, label, "after " + pushes + " pushes", afterPushPacks, afterPushes, afterCompact[0], loadPushes);
-                row(backend, label, "after `POST …/compact`", compactedPacks, afterCompact, afterCompact[0], loadCompact);
+                double ref = both.get(1).p50;
+                row(backend, label, "`small`, loaded + compacted, before the pushes", freshPacks, fresh, ref);
+                row(backend, label, "`small` after " + pushes + " pushes", afterPushPacks, both.get(0), ref);
+                row(backend, label, "`twin` (same " + pushes + " pushes) after `POST …/compact`", compactedPacks,
+                        both.get(1), ref);
                 p.stop();
                 running.remove(p);
             }
@@ -156,7 +164,7 @@ public final class CompactionBench {
                 .append(" CPUs, shared; client and server on 127.0.0.1\n");
         sb.append("- Server: ").append(jar.getFileName()).append(' ').append(javaOpts).append('\n');
         sb.append(String.format(Locale.ROOT,
-                "- Workload: `small` repo loaded with `git push --mirror` + `compact`, then %d pushes of one commit each (JGit client over HTTP, sequential); clones: %d × `git clone --bare` per state (p50)%n",
+                "- Workload: the e2e `small` repo loaded twice (`small`, `twin`) with `git push --mirror` + `compact`; then %d commits, each pushed separately to both (JGit client over HTTP, sequential); then `twin` is compacted (`POST /v1/repos/twin/compact`) and %d × `git clone --bare` of each are timed, alternating (p50)%n",
                 pushes, cloneRuns));
         sb.append(String.format(Locale.ROOT, "- Total time: %.0f s%n%n", (System.nanoTime() - t0) / 1e9));
         sb.append(table).append('\n');
@@ -169,9 +177,13 @@ public final class CompactionBench {
         log("wrote " + out);
     }
 
-    private void row(String backend, String mode, String state, int packs, double[] c, double ref, String load) {
+    private void row(String backend, String mode, String state, int packs, Series c, double ref) {
         table.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.0f | %.0f–%.0f | %.2f | %s |%n", backend, mode,
-                state, packs, c[0], c[1], c[2], c[0] / ref, load.isEmpty() ? ForkRateBench.load() : load));
+                state, packs, c.p50, c.min, c.max, c.p50 / ref, c.load));
+    }
+
+    /** Clone times of one repository: p50, min, max in ms, and the load average while measured. */
+    private record Series(double p50, double min, double max, String load) {
     }
 
     /** Pushes {@link #pushes} commits, one push each; returns a summary line. */
@@ -186,8 +198,14 @@ public final class CompactionBench {
         SplittableRandom rnd = new SplittableRandom(11);
         List<Double> ms = new ArrayList<>();
         long t0 = System.nanoTime();
+        URI tu = URI.create(p.url("twin"));
+        String twinToken = URLDecoder.decode(tu.getUserInfo().substring(tu.getUserInfo().indexOf(':') + 1),
+                StandardCharsets.UTF_8);
+        UsernamePasswordCredentialsProvider twinCp = new UsernamePasswordCredentialsProvider("x", twinToken);
+        String twinPlain = new URI(tu.getScheme(), null, tu.getHost(), tu.getPort(), tu.getPath(), null, null).toString();
         try (Git git = Git.cloneRepository().setURI(plain).setDirectory(local.toFile()).setCredentialsProvider(cp)
                 .call()) {
+            git.remoteAdd().setName("twin").setUri(new org.eclipse.jgit.transport.URIish(twinPlain)).call();
             for (int i = 0; i < pushes; i++) {
                 Path f = local.resolve("push/p" + (i % 10) + ".txt");
                 Files.createDirectories(f.getParent());
@@ -212,11 +230,20 @@ public final class CompactionBench {
                     }
                 }
                 ms.add((System.nanoTime() - a) / 1e6);
+                // the same commit to the twin repository (not timed)
+                for (PushResult r : git.push().setRemote("twin").setCredentialsProvider(twinCp)
+                        .setRefSpecs(new RefSpec("HEAD:refs/heads/master")).call()) {
+                    for (RemoteRefUpdate up : r.getRemoteUpdates()) {
+                        if (up.getStatus() != RemoteRefUpdate.Status.OK) {
+                            throw new IllegalStateException("twin push " + i + " -> " + up.getStatus());
+                        }
+                    }
+                }
             }
             heads = git.getRepository().resolve("HEAD").name();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        String s = String.format(Locale.ROOT, "%d pushes in %.1f s (commit + push), push p50 %.1f ms, p99 %.1f ms (load %s)",
+        String s = String.format(Locale.ROOT, "%d commits pushed to `small` and to `twin` in %.1f s (commit + 2 pushes), `small` push p50 %.1f ms, p99 %.1f ms (load %s)",
                 pushes, secs, Results.percentile(ms, 50), Results.percentile(ms, 99), ForkRateBench.load());
         log(name + ": " + s);
         return s;
@@ -226,13 +253,13 @@ public final class CompactionBench {
     private String heads;
 
     /** Waits (up to 60 s) until background compaction has left the pack count unchanged for 3 s. */
-    private void settle(Peer.Artifacts p, String backend) throws Exception {
+    private void settle(Peer.Artifacts p, String backend, String repo) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        int last = packs(p, backend);
+        int last = packs(p, backend, repo);
         long stableSince = System.nanoTime();
         while (System.nanoTime() < deadline) {
             Thread.sleep(250);
-            int now = packs(p, backend);
+            int now = packs(p, backend, repo);
             if (now != last) {
                 last = now;
                 stableSince = System.nanoTime();
@@ -242,39 +269,55 @@ public final class CompactionBench {
         }
     }
 
-    /** @return {p50, min, max} of {@link #cloneRuns} bare clones in ms, after one untimed clone */
-    private double[] clones(Peer.Artifacts p, String what) {
-        List<Double> ms = new ArrayList<>();
+    /**
+     * Times {@link #cloneRuns} bare clones of each repository in {@code repos} (after one untimed
+     * clone each), alternating between them and rotating which goes first every round.
+     */
+    private List<Series> clones(Peer.Artifacts p, List<String> repos, String what) {
+        List<List<Double>> ms = new ArrayList<>();
+        repos.forEach(r -> ms.add(new ArrayList<>()));
+        String load0 = ForkRateBench.load().split(" ")[0];
         for (int i = -1; i < cloneRuns; i++) {
-            Path d = work.resolve("tmp").resolve("clone");
-            Proc.deleteTree(d);
-            Proc.Result r = Proc.git(null, TIMEOUT, "clone", "-q", "--bare", p.url("small"), d.toString());
-            if (!r.ok()) {
-                throw new IllegalStateException("clone failed: " + r.output());
-            }
-            if (heads != null) {
-                String head = Proc.gitOk(d.toFile(), TIMEOUT, "rev-parse", "HEAD").output().trim();
-                if (!head.equals(heads)) {
-                    throw new IllegalStateException("clone HEAD " + head + ", expected " + heads);
+            for (int k = 0; k < repos.size(); k++) {
+                int j = (k + Math.max(i, 0)) % repos.size();
+                Path d = work.resolve("tmp").resolve("clone");
+                Proc.deleteTree(d);
+                Proc.Result r = Proc.git(null, TIMEOUT, "clone", "-q", "--bare", p.url(repos.get(j)), d.toString());
+                if (!r.ok()) {
+                    throw new IllegalStateException("clone of " + repos.get(j) + " failed: " + r.output());
                 }
+                if (heads != null) {
+                    String head = Proc.gitOk(d.toFile(), TIMEOUT, "rev-parse", "HEAD").output().trim();
+                    if (!head.equals(heads)) {
+                        throw new IllegalStateException("clone HEAD " + head + ", expected " + heads);
+                    }
+                }
+                if (i >= 0) {
+                    ms.get(j).add(r.millis());
+                }
+                Proc.deleteTree(d);
             }
-            if (i >= 0) {
-                ms.add(r.millis());
-            }
-            Proc.deleteTree(d);
         }
-        double[] res = {Results.percentile(ms, 50), Collections.min(ms), Collections.max(ms)};
-        log(String.format(Locale.ROOT, "%s %s: clone p50 %.0f ms (%.0f–%.0f)", p.name, what, res[0], res[1], res[2]));
-        return res;
+        String load = load0 + " → " + ForkRateBench.load().split(" ")[0];
+        List<Series> out = new ArrayList<>();
+        for (int j = 0; j < repos.size(); j++) {
+            List<Double> m = ms.get(j);
+            Series s = new Series(Results.percentile(m, 50), Collections.min(m), Collections.max(m), load);
+            out.add(s);
+            log(String.format(Locale.ROOT, "%s %s: %s clone p50 %.0f ms (%.0f–%.0f)", p.name, what, repos.get(j), s.p50,
+                    s.min, s.max));
+        }
+        return out;
     }
 
     /** @return the number of visible packs the repository owns, read from the backend's files */
-    private static int packs(Peer.Artifacts p, String backend) throws Exception {
+    private static int packs(Peer.Artifacts p, String backend, String repo) throws Exception {
         if (backend.equals("sqlite")) {
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + p.dataDir().resolve("artifacts.db"));
                     PreparedStatement st = c.prepareStatement("SELECT count(*) FROM packs WHERE retired_millis IS NULL"
-                            + " AND rid = (SELECT rid FROM repos WHERE id = 'small')")) {
+                            + " AND rid = (SELECT rid FROM repos WHERE id = ?)")) {
                 c.createStatement().execute("PRAGMA busy_timeout=5000");
+                st.setString(1, repo);
                 try (ResultSet rs = st.executeQuery()) {
                     rs.next();
                     return rs.getInt(1);
@@ -282,7 +325,7 @@ public final class CompactionBench {
             }
         }
         if (backend.equals("fs")) {
-            Path manifest = p.dataDir().resolve("repos/small/artifacts/packs");
+            Path manifest = p.dataDir().resolve("repos/" + repo + "/artifacts/packs");
             if (!Files.exists(manifest)) {
                 return 0;
             }
