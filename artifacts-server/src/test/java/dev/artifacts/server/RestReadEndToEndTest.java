@@ -319,6 +319,8 @@ class RestReadEndToEndTest {
     assertThat(get("/blob?ref=main").expect(400).errorCode()).isEqualTo("invalid_parameter");
     assertThat(rest.call("POST", "/v1/repos/site/blob?path=x", token, "{}").expect(405).errorCode())
         .isEqualTo("method_not_allowed");
+    RestHarness.Answer put = rest.call("PUT", "/v1/repos/site/commits", token, "{}").expect(405);
+    assertThat(put.header("Allow")).isEqualTo("GET, POST");
   }
 
   // ------------------------------------------------------------------ diff

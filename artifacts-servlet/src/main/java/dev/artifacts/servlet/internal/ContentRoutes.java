@@ -52,12 +52,12 @@ final class ContentRoutes implements RestRoutes {
     }
     String id = repoPath.get()[0];
     String rest = repoPath.get()[1];
-    boolean read = call.method.equals("GET") || call.method.equals("HEAD");
     switch (rest) {
       case "/commits" -> {
-        if (!read) {
-          return false; // POST /commits belongs to the write group
+        if (call.method.equals("POST")) {
+          return false; // the write group's
         }
+        call.allow("GET", "POST");
         log(call, repo(call, id), id);
       }
       case "/refs" -> {
