@@ -360,6 +360,50 @@ class EventsEndToEndTest {
   }
 
   @Test
+  void aSymbolicRefMovedAwayFromAHiddenTargetDoesNotNameItOnTheRepositoryStream() throws Exception {
+    Artifacts artifacts =
+        Artifacts.builder(new InMemoryStorage())
+            .adminToken("a")
+            .authenticator(request -> request.header("X-User").map(User::new))
+            .authorizer((principal, repositoryId, permission) ->
+                principal instanceof User && permission == Permission.READ)
+            .refVisibility((principal, repositoryId, refName) ->
+                !(principal instanceof User) || refName.equals("refs/heads/published"))
+            .build();
+    RestHarness host = RestHarness.serve(artifacts, "a");
+    toClose.add(host);
+    Map<String, Object> created = host.createRepo("site");
+    Path work = g.initRepo("site", (String) created.get("remote"));
+    g.commit(work, "one", Map.of("a", "1\n"));
+    // The first push brings only "secret", so HEAD follows it.
+    g.gitOk(work, "push", "-q", "origin", "main:refs/heads/secret");
+    g.gitOk(work, "push", "-q", "origin", "main:refs/heads/published");
+    SseClient viewer = sseAt(host.base(), "/v1/repos/site/events", null, "X-User", "viewer").expectOpen();
+    SseClient adminStream = sseAt(host.base(), "/v1/repos/site/events", "a").expectOpen();
+
+    // The host points HEAD away from the hidden branch, at the published one.
+    org.eclipse.jgit.lib.Repository repo = artifacts.repository("site").orElseThrow();
+    assertThat(repo.updateRef("HEAD").link("refs/heads/published"))
+        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.FORCED);
+    SseClient.Frame relink = adminStream.nextOfType("refs");
+    assertThat(relink.refs().get(0))
+        .containsEntry("name", "HEAD")
+        .containsEntry("oldTarget", "refs/heads/secret")
+        .containsEntry("newTarget", "refs/heads/published");
+
+    String c2 = g.commit(work, "two", Map.of("a", "2\n"));
+    g.gitOk(work, "push", "-q", "origin", "main:refs/heads/published");
+    SseClient.Frame after = adminStream.nextOfType("push");
+    SseClient.Frame f;
+    do {
+      f = viewer.next();
+      assertThat(f.data()).as("the viewer never learns the hidden branch's name").doesNotContain("secret");
+    } while (!f.id().equals(after.id()));
+    assertThat(moved(f)).containsKey("refs/heads/published");
+    assertThat(c2).isNotNull();
+  }
+
+  @Test
   void aConsumerThatNeverReadsDoesNotHoldUpPushes() throws Exception {
     Artifacts artifacts = Artifacts.builder(new InMemoryStorage()).adminToken("a").eventQueueCapacity(2).build();
     RestHarness host = RestHarness.serve(artifacts, "a");

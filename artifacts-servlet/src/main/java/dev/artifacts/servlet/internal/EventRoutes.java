@@ -196,9 +196,7 @@ final class EventRoutes implements RestRoutes {
     }
     List<RefUpdate> kept = new ArrayList<>(e.refs().size());
     for (RefUpdate r : e.refs()) {
-      String name =
-          r.newTarget() != null ? r.newTarget() : r.oldTarget() != null ? r.oldTarget() : r.name();
-      if (artifacts.isRefVisible(who, e.repositoryId(), name)) {
+      if (isVisible(artifacts, who, e.repositoryId(), r)) {
         kept.add(r);
       }
     }
@@ -206,6 +204,28 @@ final class EventRoutes implements RestRoutes {
       return null;
     }
     return kept.size() == e.refs().size() ? e : e.withRefs(kept);
+  }
+
+  /**
+   * Whether {@code who} may see every ref an update names: each side (before, after) is judged by
+   * its symbolic target when it has one, else by the ref's own name, so that a symbolic ref moved
+   * away from (or to) a hidden ref never reveals that ref's name.
+   */
+  private static boolean isVisible(Artifacts artifacts, Principal who, String repoId, RefUpdate r) {
+    boolean checked = false;
+    if (r.oldTarget() != null || r.oldId() != null) {
+      if (!artifacts.isRefVisible(who, repoId, r.oldTarget() != null ? r.oldTarget() : r.name())) {
+        return false;
+      }
+      checked = true;
+    }
+    if (r.newTarget() != null || r.newId() != null) {
+      if (!artifacts.isRefVisible(who, repoId, r.newTarget() != null ? r.newTarget() : r.name())) {
+        return false;
+      }
+      checked = true;
+    }
+    return checked || artifacts.isRefVisible(who, repoId, r.name());
   }
 
   private byte[] sharedFrame(Event e) {
