@@ -303,6 +303,16 @@ class EventsEndToEndTest {
     assertThat(sse("/v1/repos/watched/events", token).status()).isEqualTo(401);
   }
 
+  @Test
+  void deletingTheRepositoryEndsItsStreamAlsoForTheAdmin() {
+    rest.createRepo("doomed");
+    SseClient stream = sse("/v1/repos/doomed/events", admin).expectOpen();
+    rest.delete("/v1/repos/doomed", admin).expect(204);
+    assertThat(stream.next().event()).isEqualTo("repo.delete");
+    assertThat(stream.awaitEnd()).as("the stream of a deleted repository ends").isTrue();
+    assertThat(stream.comments).contains("closed: repository deleted");
+  }
+
   /** Host users named by {@code X-User}; a viewer sees only {@code refs/heads/published}. */
   record User(String name) implements Principal {}
 

@@ -152,14 +152,23 @@ final class EventRoutes implements RestRoutes {
         continue;
       }
       boolean recheck = false;
+      boolean deleted = false;
       for (; e != null; e = sub.poll(0)) {
         recheck |= e.type().startsWith("token.") || e.type().equals(Event.TYPE_REPO_DELETE);
+        deleted |= repoId != null && e.type().equals(Event.TYPE_REPO_DELETE);
         Event shown = view(call.artifacts, who, repoId, e);
         if (shown != null) {
           out.write(shown == e ? sharedFrame(e) : frame(shown));
         }
       }
       out.flush();
+      // The stream of a deleted repository ends, whoever follows it (a replayed delete of a
+      // repository created again since does not end it).
+      if (deleted && call.artifacts.repository(repoId).isEmpty()) {
+        out.write(": closed: repository deleted\n\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return;
+      }
       if (recheck && !stillAllowed(call, who, repoId)) {
         out.write(": closed: credentials no longer valid\n\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
