@@ -88,6 +88,9 @@ public final class EventHub implements Events, AutoCloseable {
       return null;
     }
     synchronized (lock) {
+      if (closed) {
+        return null;
+      }
       Event e = log.append(type, repositoryId, refs, actor, data);
       for (QueueSubscription s : subscribers) {
         if ((s.filter == null || s.filter.test(e)) && !s.offer(e)) {
@@ -158,6 +161,11 @@ public final class EventHub implements Events, AutoCloseable {
       throw new IllegalStateException("the event service is closed");
     }
     synchronized (lock) {
+      // Checked again under the lock that close() takes, so that a subscription is either
+      // refused or seen (and ended) by close, never left open after it.
+      if (closed) {
+        throw new IllegalStateException("the event service is closed");
+      }
       if (afterId != LIVE) {
         EventLog.Slice slice = log.after(afterId, Integer.MAX_VALUE, s.filter);
         List<Event> backlog = new ArrayList<>(slice.events().size() + 1);
@@ -210,8 +218,12 @@ public final class EventHub implements Events, AutoCloseable {
   /** Ends every subscription ({@link CloseReason#SHUTDOWN}); later publishes are ignored. */
   @Override
   public void close() {
-    closed = true;
-    for (QueueSubscription s : subscribers) {
+    List<QueueSubscription> open;
+    synchronized (lock) {
+      closed = true;
+      open = new ArrayList<>(subscribers);
+    }
+    for (QueueSubscription s : open) {
       s.end(CloseReason.SHUTDOWN);
     }
     executor.shutdown();

@@ -189,6 +189,55 @@ class EventHubTest {
     assertThatThrownBy(() -> hub.subscribe(new Recorder())).isInstanceOf(IllegalStateException.class);
   }
 
+  /**
+   * Subscribing while the hub closes either fails with IllegalStateException or returns a
+   * subscription that close ended: none is left open (and unnotified) after close returns.
+   */
+  @Test
+  void aSubscriptionRacingCloseIsEitherRefusedOrEndedByIt() throws Exception {
+    for (int round = 0; round < 100; round++) {
+      EventHub racing = hub(100, 4);
+      List<Object[]> subscribed = Collections.synchronizedList(new ArrayList<>());
+      CountDownLatch go = new CountDownLatch(1);
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        Thread th =
+            new Thread(() -> {
+              try {
+                go.await();
+                while (true) {
+                  Recorder r = new Recorder();
+                  subscribed.add(new Object[] {racing.subscribe(r), r});
+                }
+              } catch (IllegalStateException closed) {
+                // refused: the hub is closed
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+        th.start();
+        threads.add(th);
+      }
+      go.countDown();
+      while (subscribed.isEmpty()) {
+        Thread.onSpinWait();
+      }
+      racing.close();
+      for (Thread th : threads) {
+        th.join(TimeUnit.SECONDS.toMillis(30));
+      }
+      synchronized (subscribed) {
+        for (int i = 0; i < subscribed.size(); i++) {
+          EventSubscription s = (EventSubscription) subscribed.get(i)[0];
+          Recorder r = (Recorder) subscribed.get(i)[1];
+          assertThat(s.closeReason()).as("round %s, subscription %s", round, i).isEqualTo(CloseReason.SHUTDOWN);
+          assertThat(r.closed.poll(10, TimeUnit.SECONDS)).isEqualTo(CloseReason.SHUTDOWN);
+        }
+      }
+      assertThat(racing.subscriberCount()).isZero();
+    }
+  }
+
   @Test
   void refChangesUnderACauseBecomeOneEventTypedByTheCause() throws Exception {
     Recorder r = new Recorder();
