@@ -9,7 +9,10 @@ import java.util.Objects;
  * One change, whatever caused it. Immutable.
  *
  * <p>Ids are assigned when the change is published, strictly increasing in publication order;
- * every subscriber sees events in id order, without duplicates. Ids are not dense across
+ * every subscriber sees events in id order, without duplicates. The ref-change events of one
+ * repository are published in the order their changes were written, so replaying them in id
+ * order tracks each ref's value exactly (an event waits for an earlier change of its repository
+ * whose cause, such as a push, is still running). Ids are not dense across
  * restarts: each start continues from a value derived from the wall clock, so an id from an
  * earlier run is always lower than every id of the current run. An event is published only after
  * the change it describes is durable in storage: a rejected push or a failed compare-and-swap

@@ -26,6 +26,7 @@ public final class EngineRepository extends DfsRepository {
   private final StoreObjDatabase objdb;
   private final StoreRefDatabase refdb;
   private final RefsChangedListener listener;
+  private final Object refWriteLock = new Object();
 
   /** Told after every applied ref change, whatever path caused it (push, API, rename). */
   @FunctionalInterface
@@ -82,6 +83,15 @@ public final class EngineRepository extends DfsRepository {
   /** @return the store this repository reads and writes */
   public RepositoryStore store() {
     return store;
+  }
+
+  /**
+   * Held while a ref change is written and its listeners are told, so that they learn of one
+   * repository's changes in write order. Per instance: the open-repository cache keeps one
+   * instance per id (an instance evicted while still in use is the rare exception).
+   */
+  Object refWriteLock() {
+    return refWriteLock;
   }
 
   void refsChanged(List<RefChange> changes) {

@@ -197,16 +197,19 @@ final class StoreRefDatabase extends RefDatabase {
     if (repository.store().readOnly()) {
       throw new IOException("repository " + repository.store().id() + " is read-only");
     }
-    RefBatchResult result;
-    try {
-      result = store.apply(changes);
-    } catch (StorageException e) {
-      throw new IOException("storage failed to update refs: " + e.getMessage(), e);
+    // Listeners learn of changes in the order they were written (the event stream relies on it).
+    synchronized (repository.refWriteLock()) {
+      RefBatchResult result;
+      try {
+        result = store.apply(changes);
+      } catch (StorageException e) {
+        throw new IOException("storage failed to update refs: " + e.getMessage(), e);
+      }
+      if (result.applied()) {
+        repository.refsChanged(changes);
+      }
+      return result;
     }
-    if (result.applied()) {
-      repository.refsChanged(changes);
-    }
-    return result;
   }
 
   private Ref toRef(String name, RefValue value, int depth) throws IOException {

@@ -89,13 +89,19 @@ public record ChangeCause(String type, String actor) {
 
   private record Key(EventHub hub, String repositoryId) {}
 
-  /** The ref updates applied under one cause, merged per ref (first old value, last new value). */
+  /** The ref updates applied under one cause, per repository, merged per ref (first old value, last new value). */
   private static final class Batch {
-    private final Map<Key, LinkedHashMap<String, RefUpdate>> pending = new LinkedHashMap<>();
+    private final Map<Key, Pending> pending = new LinkedHashMap<>();
+
+    /** One repository's place in its event order, taken at the first change, and its updates. */
+    private record Pending(EventHub.Slot slot, LinkedHashMap<String, RefUpdate> refs) {}
 
     void add(EventHub hub, String repositoryId, List<RefUpdate> updates) {
       LinkedHashMap<String, RefUpdate> refs =
-          pending.computeIfAbsent(new Key(hub, repositoryId), k -> new LinkedHashMap<>());
+          pending
+              .computeIfAbsent(
+                  new Key(hub, repositoryId), k -> new Pending(hub.reserve(repositoryId), new LinkedHashMap<>()))
+              .refs();
       for (RefUpdate u : updates) {
         RefUpdate prev = refs.get(u.name());
         refs.put(
@@ -104,21 +110,19 @@ public record ChangeCause(String type, String actor) {
       }
     }
 
+    /** Completes every reserved place, with no event where the changes cancelled out. */
     void flush(ChangeCause cause) {
-      for (Map.Entry<Key, LinkedHashMap<String, RefUpdate>> e : pending.entrySet()) {
+      for (Map.Entry<Key, Pending> e : pending.entrySet()) {
         List<RefUpdate> refs = new ArrayList<>();
-        for (RefUpdate u : e.getValue().values()) {
+        for (RefUpdate u : e.getValue().refs().values()) {
           boolean noop =
               Objects.equals(u.oldId(), u.newId()) && Objects.equals(u.oldTarget(), u.newTarget());
           if (!noop) {
             refs.add(u);
           }
         }
-        if (refs.isEmpty()) {
-          continue;
-        }
         try {
-          e.getKey().hub().publish(cause.type(), e.getKey().repositoryId(), refs, cause.actor(), Map.of());
+          e.getKey().hub().complete(e.getValue().slot(), cause.type(), refs, cause.actor());
         } catch (RuntimeException ex) {
           LOG.warn("publishing the {} event of {} failed", cause.type(), e.getKey().repositoryId(), ex);
         }

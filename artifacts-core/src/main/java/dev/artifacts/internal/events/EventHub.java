@@ -10,7 +10,9 @@ import dev.artifacts.spi.RefChange;
 import dev.artifacts.spi.RefValue;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,6 +51,8 @@ public final class EventHub implements Events, AutoCloseable {
   private final EventLog log;
   private final Object lock = new Object();
   private final List<QueueSubscription> subscribers = new CopyOnWriteArrayList<>();
+  /** Per repository, the ref-change events reserved in write order and not yet published; guarded by {@link #lock}. */
+  private final Map<String, ArrayDeque<Slot>> reserved = new HashMap<>();
   private final ExecutorService executor;
   private volatile boolean closed;
 
@@ -104,7 +108,9 @@ public final class EventHub implements Events, AutoCloseable {
   /**
    * Publishes applied ref changes of one repository: buffered into one event while a {@link
    * ChangeCause} is in force on this thread (published when it ends, typed by it), otherwise
-   * published at once as {@link Event#TYPE_REFS}.
+   * published as {@link Event#TYPE_REFS}. Either way the event takes its place now: the caller
+   * holds the repository's ref-write lock, so events of one repository are published in the
+   * order their changes were written, even when an earlier change's cause ends later.
    */
   public void refsChanged(String repositoryId, List<RefChange> changes) {
     List<RefUpdate> updates = new ArrayList<>(changes.size());
@@ -112,7 +118,54 @@ public final class EventHub implements Events, AutoCloseable {
       updates.add(toUpdate(c));
     }
     if (!ChangeCause.buffer(this, repositoryId, updates)) {
-      publish(Event.TYPE_REFS, repositoryId, updates, RequestActor.current(), Map.of());
+      complete(reserve(repositoryId), Event.TYPE_REFS, updates, RequestActor.current());
+    }
+  }
+
+  /** A place in one repository's event order, taken when a change is written. */
+  static final class Slot {
+    private final String repositoryId;
+    private boolean complete;
+    private String type;
+    private List<RefUpdate> refs;
+    private String actor;
+
+    private Slot(String repositoryId) {
+      this.repositoryId = repositoryId;
+    }
+  }
+
+  /** Takes the next place in {@code repositoryId}'s event order; it must be {@link #complete}d. */
+  Slot reserve(String repositoryId) {
+    Slot slot = new Slot(repositoryId);
+    synchronized (lock) {
+      reserved.computeIfAbsent(repositoryId, k -> new ArrayDeque<>()).add(slot);
+    }
+    return slot;
+  }
+
+  /**
+   * Fills a reserved place and publishes every event of its repository that no earlier place
+   * holds back any more.
+   *
+   * @param refs the changes; empty gives the place up without an event
+   */
+  void complete(Slot slot, String type, List<RefUpdate> refs, String actor) {
+    synchronized (lock) {
+      slot.type = type;
+      slot.refs = refs;
+      slot.actor = actor;
+      slot.complete = true;
+      ArrayDeque<Slot> queue = reserved.get(slot.repositoryId);
+      while (queue != null && !queue.isEmpty() && queue.peekFirst().complete) {
+        Slot ready = queue.pollFirst();
+        if (!ready.refs.isEmpty()) {
+          publish(ready.type, ready.repositoryId, ready.refs, ready.actor, Map.of());
+        }
+      }
+      if (queue != null && queue.isEmpty()) {
+        reserved.remove(slot.repositoryId);
+      }
     }
   }
 

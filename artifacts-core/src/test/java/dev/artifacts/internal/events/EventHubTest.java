@@ -313,4 +313,53 @@ class EventHubTest {
   private static RefValue val(String hex) {
     return RefValue.of(ObjectId.fromString(hex));
   }
+
+  @Test
+  void eventsOfOneRepositoryFollowTheOrderTheirChangesWereWrittenNotWhenTheirCausesEnd()
+      throws Exception {
+    long start = hub.latestId();
+    CountDownLatch pushWrote = new CountDownLatch(1);
+    CountDownLatch pushMayEnd = new CountDownLatch(1);
+    Thread push =
+        new Thread(
+            () ->
+                new ChangeCause("push", "pusher")
+                    .during(
+                        () -> {
+                          hub.refsChanged("x", List.of(RefChange.update("refs/heads/main", val(A), val(B))));
+                          pushWrote.countDown();
+                          // The push's request goes on (status report, HEAD follow-up) while a
+                          // later change of the same ref is written and wants its event out.
+                          try {
+                            pushMayEnd.await(30, TimeUnit.SECONDS);
+                          } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                          }
+                          return null;
+                        }));
+    push.start();
+    assertThat(pushWrote.await(30, TimeUnit.SECONDS)).isTrue();
+    Thread later =
+        new Thread(
+            () -> {
+              hub.refsChanged("x", List.of(RefChange.update("refs/heads/main", val(B), val(C))));
+              hub.refsChanged("y", List.of(RefChange.create("refs/heads/main", val(A))));
+            });
+    later.start();
+    later.join(30_000);
+    List<Event> before = hub.after(start, 10);
+    pushMayEnd.countDown();
+    push.join(30_000);
+    assertThat(before)
+        .as("another repository is not held back; the later change of x waits for the push")
+        .extracting(Event::repositoryId)
+        .containsExactly("y");
+
+    List<Event> all = hub.after(start, 10);
+    List<Event> ofX = all.stream().filter(e -> e.repositoryId().equals("x")).toList();
+    assertThat(ofX).extracting(Event::type).containsExactly("push", "refs");
+    assertThat(ofX.get(0).refs()).containsExactly(new RefUpdate("refs/heads/main", A, B));
+    assertThat(ofX.get(1).refs()).containsExactly(new RefUpdate("refs/heads/main", B, C));
+    assertThat(ofX.get(0).id()).isLessThan(ofX.get(1).id());
+  }
 }
