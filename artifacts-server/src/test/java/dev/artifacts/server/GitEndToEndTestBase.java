@@ -810,7 +810,7 @@ abstract class GitEndToEndTestBase {
     GitE2e.Result r2 =
         g.gitFails(g.root(), "-c", "credential.helper=", "clone", asAdmin,
             g.newDir("unknown-admin").toString());
-    assertThat(r2.stderr()).as(r2.describe()).contains("not found").doesNotContain("500");
+    assertThat(r2.stderr()).as(r2.describe()).contains("not found").doesNotContain("error: 500").doesNotContain("Internal Server Error");
 
     HttpResponse<String> raw =
         GitE2e.send(HttpRequest.newBuilder(
