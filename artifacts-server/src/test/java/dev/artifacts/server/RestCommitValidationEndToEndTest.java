@@ -55,7 +55,9 @@ class RestCommitValidationEndToEndTest {
       for (String bad :
           List.of(
               "/abs", "a/../b", "..", "./a", ".git/config", "x/.GIT/hooks/pre-commit", ".Git", "a//b", "",
-              "trailing/", "nul\u0000", "ctl\u0001x", "new\nline", "back\\slash")) {
+              "trailing/", "nul\u0000", "ctl\u0001x", "new\nline", "back\\slash",
+              // '.git' as git fsck sees it on NTFS and HFS+ (a push with these is refused too)
+              ".git ", "a/.GIT./x", "git~1/config", ".g\u200cit/config")) {
         RestHarness.Answer a = post(rest, admin, commitBody("main", c1, "m", List.of(write(bad, "x"))));
         a.expect(400);
         assertThat(a.errorCode()).as("code for %s", bad).isEqualTo("invalid_path");

@@ -1,6 +1,9 @@
 package dev.artifacts.internal.repo;
 
 import dev.artifacts.ArtifactsException;
+import org.eclipse.jgit.errors.CorruptObjectException;
+import org.eclipse.jgit.util.SystemReader;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 
@@ -53,11 +56,50 @@ public final class RepoPaths {
       if (component.equals(".") || component.equals("..")) {
         return "the path has a '" + component + "' component";
       }
-      if (component.toLowerCase(Locale.ROOT).equals(".git")) {
-        return "the path has a '.git' component";
+      if (isDotGit(component)) {
+        return "the path has a component git reads as '.git' ('" + printable(component) + "')";
       }
     }
+    try {
+      // what JGit's DirCacheEntry checks on this platform: never let it fail later as a 500
+      SystemReader.getInstance().checkPath(path.getBytes(StandardCharsets.UTF_8));
+    } catch (CorruptObjectException e) {
+      return "git refuses this path (" + e.getMessage() + ")";
+    }
     return null;
+  }
+
+  /**
+   * @return true when {@code component} is {@code .git} as git's fsck sees it on any platform:
+   *     case-insensitively, with trailing spaces and dots (NTFS), as the NTFS short name {@code
+   *     git~1}, or with code points HFS+ ignores
+   */
+  static boolean isDotGit(String component) {
+    String lower = component.toLowerCase(Locale.ROOT);
+    StringBuilder hfs = new StringBuilder(lower.length());
+    for (int i = 0; i < lower.length(); i++) {
+      char c = lower.charAt(i);
+      if (!isHfsIgnorable(c)) {
+        hfs.append(c);
+      }
+    }
+    if (hfs.toString().equals(".git")) {
+      return true;
+    }
+    int end = lower.length();
+    while (end > 0 && (lower.charAt(end - 1) == ' ' || lower.charAt(end - 1) == '.')) {
+      end--;
+    }
+    String ntfs = lower.substring(0, end);
+    return ntfs.equals(".git") || ntfs.equals("git~1");
+  }
+
+  /** The zero-width code points HFS+ drops when comparing names (git's {@code next_hfs_char}). */
+  private static boolean isHfsIgnorable(char c) {
+    return (c >= '\u200c' && c <= '\u200f')
+        || (c >= '\u202a' && c <= '\u202e')
+        || (c >= '\u206a' && c <= '\u206f')
+        || c == '\ufeff';
   }
 
   /** @throws ArtifactsException {@code invalid_path} (INVALID) naming the path when it is not acceptable */
