@@ -205,6 +205,11 @@ class RestCommitValidationEndToEndTest {
       assertThat(request.error().get("limit")).isEqualTo(2500L);
       assertThat(rest.get("/v1/repos/big", ADMIN).expect(200).json().get("refs")).isEqualTo(List.of());
 
+      // a body announced larger than the limit is refused before any of it is read: the client
+      // sends only the headers and still gets its answer
+      String head = declaredOnly(rest, "/v1/repos/big/commits", 2L << 30);
+      assertThat(head).startsWith("HTTP/1.1 413").contains("body_too_large");
+
       // at the limits exactly: accepted
       post(rest, "big", commitBody("main", null, "m", List.of(write("a", "x".repeat(1000)), write("b", "x".repeat(1000)), write("c", "x".repeat(500)))))
           .expect(201);
@@ -260,6 +265,39 @@ class RestCommitValidationEndToEndTest {
       return rest.post("/v1/repos/" + repoOrToken + "/commits", ADMIN, body);
     }
     return rest.post("/v1/repos/v/commits", repoOrToken, body);
+  }
+
+  /**
+   * Sends POST headers announcing {@code contentLength} bytes of JSON but no body, and returns
+   * what the server answers (its status line and as much as it sent).
+   */
+  private static String declaredOnly(RestHarness rest, String path, long contentLength) throws Exception {
+    java.net.URI base = java.net.URI.create(rest.base());
+    try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+      socket.setSoTimeout(20_000);
+      String request = "POST " + path + " HTTP/1.1\r\n"
+          + "Host: " + base.getHost() + ":" + base.getPort() + "\r\n"
+          + "Authorization: Bearer " + ADMIN + "\r\n"
+          + "Content-Type: application/json\r\n"
+          + "Content-Length: " + contentLength + "\r\n\r\n{\"branch\":";
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      java.io.InputStream in = socket.getInputStream();
+      StringBuilder answer = new StringBuilder();
+      byte[] buf = new byte[4096];
+      int n;
+      try {
+        while ((n = in.read(buf)) > 0) {
+          answer.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+          if (answer.indexOf("}}") >= 0) {
+            break;
+          }
+        }
+      } catch (java.net.SocketTimeoutException e) {
+        answer.append("[no answer before the client gave up]");
+      }
+      return answer.toString();
+    }
   }
 
   private static void expect400(RestHarness rest, String admin, Map<String, Object> body, String code, String path) {
