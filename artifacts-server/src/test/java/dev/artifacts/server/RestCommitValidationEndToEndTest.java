@@ -83,6 +83,13 @@ class RestCommitValidationEndToEndTest {
             "invalid_mode",
             "m.txt");
       }
+      // git fsck refuses a .gitmodules that is a symlink; a regular one is fine
+      expect400(
+          rest,
+          admin,
+          commitBody("main", c1, "m", List.of(Map.of("op", "write", "path", ".gitmodules", "content", "x", "mode", "120000"))),
+          "invalid_path",
+          ".gitmodules");
       // a delete then a write below the deleted file's name is fine in one commit
       post(rest, admin, commitBody("main", c1, "ok", List.of(delete("top"), write("top/x", "x")))).expect(201);
       String tip = lsMain(rest, admin);

@@ -70,27 +70,64 @@ public final class RepoPaths {
   }
 
   /**
+   * @return null when a symlink may be written at {@code path} (already acceptable as a path),
+   *     else why not: git's fsck refuses a {@code .gitmodules} that is a symlink
+   */
+  public static String symlinkProblem(String path) {
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    if (isDotGitmodules(name)) {
+      return "'.gitmodules' must not be a symlink";
+    }
+    return null;
+  }
+
+  /**
+   * @return true when {@code name} is {@code .gitmodules} as git's fsck sees it on any platform:
+   *     case-insensitively, with code points HFS+ ignores, with trailing spaces and dots or an
+   *     NTFS stream suffix, or as an NTFS short name ({@code gitmod~1}, {@code gi7eba~1})
+   */
+  static boolean isDotGitmodules(String name) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    if (withoutHfsIgnorables(lower).equals(".gitmodules")) {
+      return true;
+    }
+    int colon = lower.indexOf(':');
+    String ntfs = trimSpacesAndDots(colon < 0 ? lower : lower.substring(0, colon));
+    return ntfs.equals(".gitmodules")
+        || ntfs.matches("gitmod~[1-4]")
+        || ntfs.matches("gi7eba~[1-9]");
+  }
+
+  private static String withoutHfsIgnorables(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!isHfsIgnorable(c)) {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  private static String trimSpacesAndDots(String s) {
+    int end = s.length();
+    while (end > 0 && (s.charAt(end - 1) == ' ' || s.charAt(end - 1) == '.')) {
+      end--;
+    }
+    return s.substring(0, end);
+  }
+
+  /**
    * @return true when {@code component} is {@code .git} as git's fsck sees it on any platform:
    *     case-insensitively, with trailing spaces and dots (NTFS), as the NTFS short name {@code
    *     git~1}, or with code points HFS+ ignores
    */
   static boolean isDotGit(String component) {
     String lower = component.toLowerCase(Locale.ROOT);
-    StringBuilder hfs = new StringBuilder(lower.length());
-    for (int i = 0; i < lower.length(); i++) {
-      char c = lower.charAt(i);
-      if (!isHfsIgnorable(c)) {
-        hfs.append(c);
-      }
-    }
-    if (hfs.toString().equals(".git")) {
+    if (withoutHfsIgnorables(lower).equals(".git")) {
       return true;
     }
-    int end = lower.length();
-    while (end > 0 && (lower.charAt(end - 1) == ' ' || lower.charAt(end - 1) == '.')) {
-      end--;
-    }
-    String ntfs = lower.substring(0, end);
+    String ntfs = trimSpacesAndDots(lower);
     return ntfs.equals(".git") || ntfs.equals("git~1");
   }
 

@@ -264,6 +264,14 @@ final class RepoWrites {
                   + "': use 100644 (file), 100755 (executable) or 120000 (symlink)",
               Map.of("path", c.path()));
         }
+        String symlinkProblem = c.mode() == FileChange.SYMLINK ? RepoPaths.symlinkProblem(c.path()) : null;
+        if (symlinkProblem != null) {
+          throw new ArtifactsException(
+              Kind.INVALID,
+              "invalid_path",
+              "invalid path '" + RepoPaths.printable(c.path()) + "': " + symlinkProblem,
+              Map.of("path", c.path()));
+        }
         long size = c.content().length;
         if (limits.maxFileBytes() > 0 && size > limits.maxFileBytes()) {
           throw new ArtifactsException(

@@ -44,6 +44,23 @@ class RepoPathsTest {
             });
   }
 
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        ".gitmodules", "sub/.gitmodules", ".GITMODULES", ".gitmodules ", ".gitmodules.", ".gitmodules:$DATA",
+        "gitmod~1", "GITMOD~4", "gi7eba~9", ".gitmod\u200cules"
+      })
+  void refusesGitmodulesAsASymlink(String path) {
+    assertThat(RepoPaths.problem(path)).isNull();
+    assertThat(RepoPaths.symlinkProblem(path)).contains(".gitmodules");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"link", ".gitmodules/x", "gitmodules", ".gitmodulesx", "gitmod~5", "a/.gitignore"})
+  void acceptsOtherSymlinks(String path) {
+    assertThat(RepoPaths.symlinkProblem(path)).isNull();
+  }
+
   @org.junit.jupiter.api.Test
   void refusesNullAndOverlongPaths() {
     assertThat(RepoPaths.problem(null)).isNotNull();
