@@ -255,6 +255,17 @@ class RestCommitValidationEndToEndTest {
       RestHarness.Answer mergeFromSecret =
           rest.call("POST", "/v1/repos/h/merge", null, Map.of("source", "secret", "target", "main"), "X-User", "ann");
       assertThat(mergeFromSecret.expect(404).errorCode()).isEqualTo("not_found");
+      String secretId = adminSecret.json().get("commit").toString();
+      for (String source : List.of(secretId, "refs/heads/secret", "heads/secret", "secret~0", "secret^{commit}")) {
+        RestHarness.Answer byOther =
+            rest.call("POST", "/v1/repos/h/merge", null, Map.of("source", source, "target", "main"), "X-User", "ann");
+        assertThat(byOther.status()).as(source).isIn(400, 404);
+      }
+      // a parent naming the hidden commit is a CAS miss on the visible branch, telling nothing more
+      RestHarness.Answer hiddenParent =
+          rest.call("POST", "/v1/repos/h/commits", null, commitBody("main", secretId, "m", List.of(write("c", "c"))), "X-User", "ann");
+      assertThat(hiddenParent.expect(409).errorCode()).isEqualTo("ref_conflict");
+      assertThat(hiddenParent.error().get("current")).isEqualTo(base);
       RestHarness.Answer mergeIntoSecret =
           rest.call("POST", "/v1/repos/h/merge", null, Map.of("source", "main", "target", "secret"), "X-User", "ann");
       assertThat(mergeIntoSecret.expect(403).errorCode()).isEqualTo("ref_forbidden");

@@ -36,6 +36,7 @@ class RestReadVisibilityEndToEndTest {
   private String published;
   private String secret;
   private String secretBlob;
+  private Path work;
 
   @BeforeEach
   void start() {
@@ -53,7 +54,7 @@ class RestReadVisibilityEndToEndTest {
     rest = RestHarness.serve(artifacts, ADMIN);
     g = new GitE2e(tmp.resolve("work"));
     Map<String, Object> created = rest.createRepo("site");
-    Path work = g.initRepo("site", (String) created.get("remote"));
+    work = g.initRepo("site", (String) created.get("remote"));
     g.commit(work, "draft", Map.of("page.html", "draft\n"));
     g.gitOk(work, "branch", "published");
     g.gitOk(work, "checkout", "-q", "-b", "secret");
@@ -103,6 +104,22 @@ class RestReadVisibilityEndToEndTest {
     assertThat(rest.get("/v1/repos/site/blob?ref=secret&path=key.txt", ADMIN).expect(200).text()).isEqualTo("hunter2\n");
     rest.get("/v1/repos/site/commits?cursor=" + forged, ADMIN).expect(200);
     rest.get("/v1/repos/site/archive/" + secret + ".zip", ADMIN).expect(200);
+  }
+
+  @Test
+  void revisionExpressionsAndRawIdsOfHiddenObjectsAreUnknown() {
+    String secretTree = g.rev(work, secret + "^{tree}");
+    for (String path : List.of(
+        "/tree?ref=" + secretTree, "/blob?ref=" + secretTree + "&path=key.txt",
+        "/archive/" + secretTree + ".zip", "/diff?from=published&to=" + secretTree,
+        "/commits?ref=" + secretBlob, "/notes?commit=" + secretTree, "/notes?commit=" + secretBlob,
+        "/commits?ref=secret~1", "/commits?ref=published~1", "/tree?ref=secret%5E%7Btree%7D",
+        "/commits?ref=secret@%7B0%7D", "/commits?ref=refs/heads/secret", "/commits?ref=heads/secret")) {
+      RestHarness.Answer a = viewer(path);
+      assertThat(a.status()).as(path + " -> " + a.text()).isIn(400, 404);
+      // (ids the request named are echoed; nothing else of the hidden side is)
+      assertThat(a.text()).doesNotContain("hunter2").doesNotContain(secret);
+    }
   }
 
   @Test
