@@ -261,6 +261,22 @@ class RestCommitValidationEndToEndTest {
             rest.call("POST", "/v1/repos/h/merge", null, Map.of("source", source, "target", "main"), "X-User", "ann");
         assertThat(byOther.status()).as(source).isIn(400, 404);
       }
+      // a visible symbolic ref pointing at the hidden branch is no way around it: writes through it
+      // are refused before anything of the target is told
+      org.eclipse.jgit.lib.Repository git = artifacts.repository("h").orElseThrow();
+      assertThat(git.updateRef("refs/heads/alias").link("refs/heads/secret"))
+          .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
+      for (String parent : List.of(secretId, base)) {
+        RestHarness.Answer viaAlias =
+            rest.call("POST", "/v1/repos/h/commits", null, commitBody("alias", parent, "m", List.of(write("key", "k3"))), "X-User", "ann");
+        assertThat(viaAlias.status()).as(viaAlias.text()).isEqualTo(403);
+        assertThat(viaAlias.errorCode()).isEqualTo("ref_forbidden");
+        assertThat(viaAlias.text()).doesNotContain(parent.equals(base) ? secretId : "k3");
+      }
+      RestHarness.Answer mergeViaAlias =
+          rest.call("POST", "/v1/repos/h/merge", null, Map.of("source", "main", "target", "alias"), "X-User", "ann");
+      assertThat(mergeViaAlias.status()).as(mergeViaAlias.text()).isEqualTo(403);
+      assertThat(git.exactRef("refs/heads/secret").getObjectId().name()).isEqualTo(secretId);
       // a parent naming the hidden commit is a CAS miss on the visible branch, telling nothing more
       RestHarness.Answer hiddenParent =
           rest.call("POST", "/v1/repos/h/commits", null, commitBody("main", secretId, "m", List.of(write("c", "c"))), "X-User", "ann");

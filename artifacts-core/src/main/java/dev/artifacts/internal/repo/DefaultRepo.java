@@ -60,9 +60,12 @@ public final class DefaultRepo implements Repo {
     return artifacts;
   }
 
-  /** @return true when the caller may see {@code refName}; symbolic refs follow their target */
+  /**
+   * @return true when the caller may see {@code ref}; a symbolic ref is judged by the ref it
+   *     finally points at (following a chain of symbolic refs)
+   */
   public boolean isVisible(Ref ref) {
-    return isVisible(ref.getTarget().getName());
+    return isVisible(ref.getLeaf().getName());
   }
 
   /** @return true when the caller may see the (non-symbolic) ref named {@code refName} */

@@ -361,7 +361,17 @@ final class RepoWrites {
       throw new ArtifactsException(
           Kind.FORBIDDEN, "read_only", "repository '" + repo.id() + "' is read-only");
     }
-    if (!repo.isVisible(branch)) {
+    boolean visible = repo.isVisible(branch);
+    if (visible) {
+      // a symbolic ref moves its target: that must be visible too
+      try {
+        Ref ref = git.exactRef(branch);
+        visible = ref == null || !ref.isSymbolic() || repo.isVisible(ref);
+      } catch (IOException e) {
+        throw Failures.unchecked(e);
+      }
+    }
+    if (!visible) {
       throw new ArtifactsException(
           Kind.FORBIDDEN, "ref_forbidden", "you may not update " + branch, Map.of("branch", branch));
     }
