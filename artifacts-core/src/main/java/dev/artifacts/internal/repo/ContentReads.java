@@ -456,8 +456,14 @@ final class ContentReads {
   }
 
   private static String text(ObjectReader reader, ObjectId id) throws IOException {
+    // the size first: getCachedBytes(limit) only enforces the limit on objects JGit streams
+    // (tens of MiB), so a smaller note past the limit would be loaded whole
+    ObjectLoader loader = reader.open(id, Constants.OBJ_BLOB);
     try {
-      return new String(reader.open(id, Constants.OBJ_BLOB).getCachedBytes(MAX_NOTE_BYTES), StandardCharsets.UTF_8);
+      if (loader.getSize() > MAX_NOTE_BYTES) {
+        throw new LargeObjectException(id);
+      }
+      return new String(loader.getCachedBytes(MAX_NOTE_BYTES), StandardCharsets.UTF_8);
     } catch (LargeObjectException e) {
       throw new ArtifactsException(
           ArtifactsException.Kind.TOO_LARGE, "note_too_large", "note " + id.name() + " is larger than " + MAX_NOTE_BYTES + " bytes",
