@@ -126,6 +126,11 @@ class RestReadVisibilityEndToEndTest {
   void visibleContentIsServedAndNotesOfHiddenCommitsAreLeftOut() {
     assertThat(viewer("/blob?ref=published&path=page.html").expect(200).text()).isEqualTo("final\n");
     assertThat(viewer("/blob?ref=" + published + "&path=page.html").expect(200).text()).isEqualTo("final\n");
+    // raw ids of a visible tree (and of an older visible commit) are found by the reachability walk
+    String publishedTree = g.rev(work, published + "^{tree}");
+    assertThat(viewer("/blob?ref=" + publishedTree + "&path=page.html").expect(200).text()).isEqualTo("final\n");
+    viewer("/tree?ref=" + publishedTree).expect(200);
+    viewer("/commits?ref=" + g.rev(work, published + "~1")).expect(200);
     viewer("/archive/published.zip").expect(200);
     assertThat(viewer("/diff?to=published").expect(200).json().get("files").toString()).contains("page.html");
     assertThat(viewer("/notes?commit=" + published).expect(200).json().get("message")).isEqualTo("public note\n");

@@ -224,6 +224,13 @@ public final class DefaultRepo implements Repo {
       }
       List<Ref> tips = visibleRefs();
       try (ObjectWalk walk = new ObjectWalk(git)) {
+        boolean isCommit;
+        try {
+          isCommit = walk.parseAny(id) instanceof RevCommit;
+        } catch (MissingObjectException e) {
+          return false; // nothing to walk for: it does not exist
+        }
+        walk.reset();
         for (Ref tip : tips) {
           if (tip.getObjectId().equals(id)) {
             return true;
@@ -239,6 +246,11 @@ public final class DefaultRepo implements Repo {
           if (c.equals(id)) {
             return true;
           }
+        }
+        if (isCommit) {
+          // commits are reached through commits only (a tree's gitlinks are not followed): no
+          // need to walk every tree and blob of the history
+          return false;
         }
         RevObject o;
         while ((o = walk.nextObject()) != null) {
