@@ -59,10 +59,13 @@ public interface Repo {
    *       <li>CONFLICT: {@code ref_conflict} when the branch is not at {@code parent} (details
    *           {@code expected}, {@code current}; null means absent), {@code ref_name_conflict}
    *           when a new branch name clashes with an existing ref ({@code a} vs {@code a/b})
-   *       <li>FORBIDDEN: {@code ref_forbidden} when the branch is hidden from the caller, {@code
-   *           read_only} for a read-only repository
-   *       <li>NOT_FOUND: {@code not_found} when {@code parent} is not a commit of this repository
+   *       <li>FORBIDDEN: {@code ref_forbidden} when the branch (or, for a symbolic ref, the ref
+   *           it points at) is hidden from the caller, {@code read_only} for a read-only
+   *           repository
    *     </ul>
+   *     A {@code parent} that is not the branch's current commit (including one this repository
+   *     does not have, or one hidden from the caller) is a {@code ref_conflict}, never a {@code
+   *     not_found}.
    */
   CommitResult commit(CommitRequest request);
 
@@ -76,7 +79,7 @@ public interface Repo {
    *     <ul>
    *       <li>NOT_FOUND: {@code not_found} when the source or target does not exist or is hidden
    *       <li>INVALID: {@code invalid_branch}, {@code invalid_revision}, {@code not_a_commit},
-   *           {@code invalid_author}
+   *           {@code invalid_message}, {@code invalid_author}
    *       <li>CONFLICT: {@code not_fast_forward} (strategy {@link MergeStrategy#FF_ONLY}),
    *           {@code merge_conflict} with the conflicting {@code paths} in the details, {@code
    *           ref_conflict} when the target moved meanwhile (details {@code expected}, {@code
@@ -125,7 +128,8 @@ public interface Repo {
   Tree tree(String revision, String path, boolean recursive, int limit);
 
   /**
-   * Finds a file by path. Nothing is read until {@link Blob#openStream()} is called.
+   * Finds a file by path. Large content is not read until {@link Blob#openStream()} is called
+   * (small blobs may be read at once, see {@link Blob}).
    *
    * @param revision a revision naming a commit, an annotated tag of one, or a tree; null or
    *     empty means {@code HEAD}

@@ -55,7 +55,9 @@ class RestCommitValidationEndToEndTest {
       for (String bad :
           List.of(
               "/abs", "a/../b", "..", "./a", ".git/config", "x/.GIT/hooks/pre-commit", ".Git", "a//b", "",
-              "trailing/", "nul\u0000", "ctl\u0001x", "new\nline", "back\\slash")) {
+              "trailing/", "nul\u0000", "ctl\u0001x", "new\nline", "back\\slash",
+              // '.git' as git fsck sees it on NTFS and HFS+ (a push with these is refused too)
+              ".git ", "a/.GIT./x", "git~1/config", ".g\u200cit/config")) {
         RestHarness.Answer a = post(rest, admin, commitBody("main", c1, "m", List.of(write(bad, "x"))));
         a.expect(400);
         assertThat(a.errorCode()).as("code for %s", bad).isEqualTo("invalid_path");
@@ -81,6 +83,13 @@ class RestCommitValidationEndToEndTest {
             "invalid_mode",
             "m.txt");
       }
+      // git fsck refuses a .gitmodules that is a symlink; a regular one is fine
+      expect400(
+          rest,
+          admin,
+          commitBody("main", c1, "m", List.of(Map.of("op", "write", "path", ".gitmodules", "content", "x", "mode", "120000"))),
+          "invalid_path",
+          ".gitmodules");
       // a delete then a write below the deleted file's name is fine in one commit
       post(rest, admin, commitBody("main", c1, "ok", List.of(delete("top"), write("top/x", "x")))).expect(201);
       String tip = lsMain(rest, admin);
@@ -203,6 +212,11 @@ class RestCommitValidationEndToEndTest {
       assertThat(request.error().get("limit")).isEqualTo(2500L);
       assertThat(rest.get("/v1/repos/big", ADMIN).expect(200).json().get("refs")).isEqualTo(List.of());
 
+      // a body announced larger than the limit is refused before any of it is read: the client
+      // sends only the headers and still gets its answer
+      String head = declaredOnly(rest, "/v1/repos/big/commits", 2L << 30);
+      assertThat(head).startsWith("HTTP/1.1 413").contains("body_too_large");
+
       // at the limits exactly: accepted
       post(rest, "big", commitBody("main", null, "m", List.of(write("a", "x".repeat(1000)), write("b", "x".repeat(1000)), write("c", "x".repeat(500)))))
           .expect(201);
@@ -241,6 +255,33 @@ class RestCommitValidationEndToEndTest {
       RestHarness.Answer mergeFromSecret =
           rest.call("POST", "/v1/repos/h/merge", null, Map.of("source", "secret", "target", "main"), "X-User", "ann");
       assertThat(mergeFromSecret.expect(404).errorCode()).isEqualTo("not_found");
+      String secretId = adminSecret.json().get("commit").toString();
+      for (String source : List.of(secretId, "refs/heads/secret", "heads/secret", "secret~0", "secret^{commit}")) {
+        RestHarness.Answer byOther =
+            rest.call("POST", "/v1/repos/h/merge", null, Map.of("source", source, "target", "main"), "X-User", "ann");
+        assertThat(byOther.status()).as(source).isIn(400, 404);
+      }
+      // a visible symbolic ref pointing at the hidden branch is no way around it: writes through it
+      // are refused before anything of the target is told
+      org.eclipse.jgit.lib.Repository git = artifacts.repository("h").orElseThrow();
+      assertThat(git.updateRef("refs/heads/alias").link("refs/heads/secret"))
+          .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
+      for (String parent : List.of(secretId, base)) {
+        RestHarness.Answer viaAlias =
+            rest.call("POST", "/v1/repos/h/commits", null, commitBody("alias", parent, "m", List.of(write("key", "k3"))), "X-User", "ann");
+        assertThat(viaAlias.status()).as(viaAlias.text()).isEqualTo(403);
+        assertThat(viaAlias.errorCode()).isEqualTo("ref_forbidden");
+        assertThat(viaAlias.text()).doesNotContain(parent.equals(base) ? secretId : "k3");
+      }
+      RestHarness.Answer mergeViaAlias =
+          rest.call("POST", "/v1/repos/h/merge", null, Map.of("source", "main", "target", "alias"), "X-User", "ann");
+      assertThat(mergeViaAlias.status()).as(mergeViaAlias.text()).isEqualTo(403);
+      assertThat(git.exactRef("refs/heads/secret").getObjectId().name()).isEqualTo(secretId);
+      // a parent naming the hidden commit is a CAS miss on the visible branch, telling nothing more
+      RestHarness.Answer hiddenParent =
+          rest.call("POST", "/v1/repos/h/commits", null, commitBody("main", secretId, "m", List.of(write("c", "c"))), "X-User", "ann");
+      assertThat(hiddenParent.expect(409).errorCode()).isEqualTo("ref_conflict");
+      assertThat(hiddenParent.error().get("current")).isEqualTo(base);
       RestHarness.Answer mergeIntoSecret =
           rest.call("POST", "/v1/repos/h/merge", null, Map.of("source", "main", "target", "secret"), "X-User", "ann");
       assertThat(mergeIntoSecret.expect(403).errorCode()).isEqualTo("ref_forbidden");
@@ -258,6 +299,39 @@ class RestCommitValidationEndToEndTest {
       return rest.post("/v1/repos/" + repoOrToken + "/commits", ADMIN, body);
     }
     return rest.post("/v1/repos/v/commits", repoOrToken, body);
+  }
+
+  /**
+   * Sends POST headers announcing {@code contentLength} bytes of JSON but no body, and returns
+   * what the server answers (its status line and as much as it sent).
+   */
+  private static String declaredOnly(RestHarness rest, String path, long contentLength) throws Exception {
+    java.net.URI base = java.net.URI.create(rest.base());
+    try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+      socket.setSoTimeout(20_000);
+      String request = "POST " + path + " HTTP/1.1\r\n"
+          + "Host: " + base.getHost() + ":" + base.getPort() + "\r\n"
+          + "Authorization: Bearer " + ADMIN + "\r\n"
+          + "Content-Type: application/json\r\n"
+          + "Content-Length: " + contentLength + "\r\n\r\n{\"branch\":";
+      socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      java.io.InputStream in = socket.getInputStream();
+      StringBuilder answer = new StringBuilder();
+      byte[] buf = new byte[4096];
+      int n;
+      try {
+        while ((n = in.read(buf)) > 0) {
+          answer.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+          if (answer.indexOf("}}") >= 0) {
+            break;
+          }
+        }
+      } catch (java.net.SocketTimeoutException e) {
+        answer.append("[no answer before the client gave up]");
+      }
+      return answer.toString();
+    }
   }
 
   private static void expect400(RestHarness rest, String admin, Map<String, Object> body, String code, String path) {

@@ -36,6 +36,7 @@ class RestReadVisibilityEndToEndTest {
   private String published;
   private String secret;
   private String secretBlob;
+  private Path work;
 
   @BeforeEach
   void start() {
@@ -53,7 +54,7 @@ class RestReadVisibilityEndToEndTest {
     rest = RestHarness.serve(artifacts, ADMIN);
     g = new GitE2e(tmp.resolve("work"));
     Map<String, Object> created = rest.createRepo("site");
-    Path work = g.initRepo("site", (String) created.get("remote"));
+    work = g.initRepo("site", (String) created.get("remote"));
     g.commit(work, "draft", Map.of("page.html", "draft\n"));
     g.gitOk(work, "branch", "published");
     g.gitOk(work, "checkout", "-q", "-b", "secret");
@@ -106,9 +107,30 @@ class RestReadVisibilityEndToEndTest {
   }
 
   @Test
+  void revisionExpressionsAndRawIdsOfHiddenObjectsAreUnknown() {
+    String secretTree = g.rev(work, secret + "^{tree}");
+    for (String path : List.of(
+        "/tree?ref=" + secretTree, "/blob?ref=" + secretTree + "&path=key.txt",
+        "/archive/" + secretTree + ".zip", "/diff?from=published&to=" + secretTree,
+        "/commits?ref=" + secretBlob, "/notes?commit=" + secretTree, "/notes?commit=" + secretBlob,
+        "/commits?ref=secret~1", "/commits?ref=published~1", "/tree?ref=secret%5E%7Btree%7D",
+        "/commits?ref=secret@%7B0%7D", "/commits?ref=refs/heads/secret", "/commits?ref=heads/secret")) {
+      RestHarness.Answer a = viewer(path);
+      assertThat(a.status()).as(path + " -> " + a.text()).isIn(400, 404);
+      // (ids the request named are echoed; nothing else of the hidden side is)
+      assertThat(a.text()).doesNotContain("hunter2").doesNotContain(secret);
+    }
+  }
+
+  @Test
   void visibleContentIsServedAndNotesOfHiddenCommitsAreLeftOut() {
     assertThat(viewer("/blob?ref=published&path=page.html").expect(200).text()).isEqualTo("final\n");
     assertThat(viewer("/blob?ref=" + published + "&path=page.html").expect(200).text()).isEqualTo("final\n");
+    // raw ids of a visible tree (and of an older visible commit) are found by the reachability walk
+    String publishedTree = g.rev(work, published + "^{tree}");
+    assertThat(viewer("/blob?ref=" + publishedTree + "&path=page.html").expect(200).text()).isEqualTo("final\n");
+    viewer("/tree?ref=" + publishedTree).expect(200);
+    viewer("/commits?ref=" + g.rev(work, published + "~1")).expect(200);
     viewer("/archive/published.zip").expect(200);
     assertThat(viewer("/diff?to=published").expect(200).json().get("files").toString()).contains("page.html");
     assertThat(viewer("/notes?commit=" + published).expect(200).json().get("message")).isEqualTo("public note\n");

@@ -30,4 +30,11 @@ public interface ArchiveWriter {
    * be added afterwards.
    */
   void finish() throws IOException;
+
+  /**
+   * Releases what the writer holds (native compression state, temporary files) when the archive
+   * will not be finished, for example because writing failed. Writes nothing; safe to call more
+   * than once and after {@link #finish()}.
+   */
+  void abandon();
 }

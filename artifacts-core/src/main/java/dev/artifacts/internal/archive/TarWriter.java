@@ -195,6 +195,10 @@ public final class TarWriter implements ArchiveWriter {
     }
   }
 
+  /** Nothing to release: a tar writer holds no native or temporary resources. */
+  @Override
+  public void abandon() {}
+
   @Override
   public void finish() throws IOException {
     if (finished) {

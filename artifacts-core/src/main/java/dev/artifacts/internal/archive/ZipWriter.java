@@ -226,6 +226,14 @@ public final class ZipWriter implements ArchiveWriter {
       return;
     }
     finished = true;
+    try {
+      writeCentralAndEnd();
+    } finally {
+      abandon();
+    }
+  }
+
+  private void writeCentralAndEnd() throws IOException {
     long cdOffset = out.count();
     central.copyTo(out);
     long cdSize = out.count() - cdOffset;
@@ -258,8 +266,6 @@ public final class ZipWriter implements ArchiveWriter {
     le16(commentBytes.length);
     out.write(commentBytes);
     out.flush();
-    deflater.end();
-    central.close();
   }
 
   private void le16(int v) throws IOException {
@@ -361,7 +367,8 @@ public final class ZipWriter implements ArchiveWriter {
     }
   }
 
-  /** Releases the deflater and any temporary file when the archive was abandoned. */
+  /** Releases the deflater and any temporary file; done by {@link #finish()} as well. */
+  @Override
   public void abandon() {
     deflater.end();
     try {

@@ -456,8 +456,14 @@ final class ContentReads {
   }
 
   private static String text(ObjectReader reader, ObjectId id) throws IOException {
+    // the size first: getCachedBytes(limit) only enforces the limit on objects JGit streams
+    // (tens of MiB), so a smaller note past the limit would be loaded whole
+    ObjectLoader loader = reader.open(id, Constants.OBJ_BLOB);
     try {
-      return new String(reader.open(id, Constants.OBJ_BLOB).getCachedBytes(MAX_NOTE_BYTES), StandardCharsets.UTF_8);
+      if (loader.getSize() > MAX_NOTE_BYTES) {
+        throw new LargeObjectException(id);
+      }
+      return new String(loader.getCachedBytes(MAX_NOTE_BYTES), StandardCharsets.UTF_8);
     } catch (LargeObjectException e) {
       throw new ArtifactsException(
           ArtifactsException.Kind.TOO_LARGE, "note_too_large", "note " + id.name() + " is larger than " + MAX_NOTE_BYTES + " bytes",
@@ -542,34 +548,43 @@ final class ContentReads {
         gzip = new GZIPOutputStream(new NonClosing(out), 64 * 1024);
         writer = new TarWriter(gzip, mtime, comment);
       }
-      try (TreeWalk tw = new TreeWalk(reader)) {
-        tw.addTree(root.tree());
-        tw.setRecursive(false);
-        while (tw.next()) {
-          String path = tw.getPathString();
-          int mode = tw.getRawMode(0);
-          switch (EntryType.ofMode(mode)) {
-            case TREE -> {
-              writer.directory(path);
-              tw.enterSubtree();
-            }
-            case COMMIT -> writer.directory(path);
-            case SYMLINK -> writer.symlink(path, reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes(64 * 1024));
-            case BLOB -> {
-              ObjectLoader loader = reader.open(tw.getObjectId(0), Constants.OBJ_BLOB);
-              try (InputStream in = loader.openStream()) {
-                writer.file(path, (mode & 0111) != 0, loader.getSize(), in);
+      boolean finished = false;
+      try {
+        try (TreeWalk tw = new TreeWalk(reader)) {
+          tw.addTree(root.tree());
+          tw.setRecursive(false);
+          while (tw.next()) {
+            String path = tw.getPathString();
+            int mode = tw.getRawMode(0);
+            switch (EntryType.ofMode(mode)) {
+              case TREE -> {
+                writer.directory(path);
+                tw.enterSubtree();
+              }
+              case COMMIT -> writer.directory(path);
+              case SYMLINK -> writer.symlink(path, reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes(64 * 1024));
+              case BLOB -> {
+                ObjectLoader loader = reader.open(tw.getObjectId(0), Constants.OBJ_BLOB);
+                try (InputStream in = loader.openStream()) {
+                  writer.file(path, (mode & 0111) != 0, loader.getSize(), in);
+                }
               }
             }
           }
         }
+        writer.finish();
+        if (gzip != null) {
+          gzip.finish();
+          gzip.flush();
+        }
+        out.flush();
+        finished = true;
+      } finally {
+        if (!finished) {
+          // the archive stays incomplete (never a valid-looking one); free what the writer holds
+          writer.abandon();
+        }
       }
-      writer.finish();
-      if (gzip != null) {
-        gzip.finish();
-        gzip.flush();
-      }
-      out.flush();
     }
   }
 

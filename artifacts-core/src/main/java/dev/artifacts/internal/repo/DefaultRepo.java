@@ -60,9 +60,12 @@ public final class DefaultRepo implements Repo {
     return artifacts;
   }
 
-  /** @return true when the caller may see {@code refName}; symbolic refs follow their target */
+  /**
+   * @return true when the caller may see {@code ref}; a symbolic ref is judged by the ref it
+   *     finally points at (following a chain of symbolic refs)
+   */
   public boolean isVisible(Ref ref) {
-    return isVisible(ref.getTarget().getName());
+    return isVisible(ref.getLeaf().getName());
   }
 
   /** @return true when the caller may see the (non-symbolic) ref named {@code refName} */
@@ -221,6 +224,13 @@ public final class DefaultRepo implements Repo {
       }
       List<Ref> tips = visibleRefs();
       try (ObjectWalk walk = new ObjectWalk(git)) {
+        boolean isCommit;
+        try {
+          isCommit = walk.parseAny(id) instanceof RevCommit;
+        } catch (MissingObjectException e) {
+          return false; // nothing to walk for: it does not exist
+        }
+        walk.reset();
         for (Ref tip : tips) {
           if (tip.getObjectId().equals(id)) {
             return true;
@@ -236,6 +246,11 @@ public final class DefaultRepo implements Repo {
           if (c.equals(id)) {
             return true;
           }
+        }
+        if (isCommit) {
+          // commits are reached through commits only (a tree's gitlinks are not followed): no
+          // need to walk every tree and blob of the history
+          return false;
         }
         RevObject o;
         while ((o = walk.nextObject()) != null) {

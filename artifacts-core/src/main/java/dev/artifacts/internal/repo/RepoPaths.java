@@ -1,6 +1,9 @@
 package dev.artifacts.internal.repo;
 
 import dev.artifacts.ArtifactsException;
+import org.eclipse.jgit.errors.CorruptObjectException;
+import org.eclipse.jgit.util.SystemReader;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 
@@ -53,11 +56,87 @@ public final class RepoPaths {
       if (component.equals(".") || component.equals("..")) {
         return "the path has a '" + component + "' component";
       }
-      if (component.toLowerCase(Locale.ROOT).equals(".git")) {
-        return "the path has a '.git' component";
+      if (isDotGit(component)) {
+        return "the path has a component git reads as '.git' ('" + printable(component) + "')";
       }
     }
+    try {
+      // what JGit's DirCacheEntry checks on this platform: never let it fail later as a 500
+      SystemReader.getInstance().checkPath(path.getBytes(StandardCharsets.UTF_8));
+    } catch (CorruptObjectException e) {
+      return "git refuses this path (" + e.getMessage() + ")";
+    }
     return null;
+  }
+
+  /**
+   * @return null when a symlink may be written at {@code path} (already acceptable as a path),
+   *     else why not: git's fsck refuses a {@code .gitmodules} that is a symlink
+   */
+  public static String symlinkProblem(String path) {
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    if (isDotGitmodules(name)) {
+      return "'.gitmodules' must not be a symlink";
+    }
+    return null;
+  }
+
+  /**
+   * @return true when {@code name} is {@code .gitmodules} as git's fsck sees it on any platform:
+   *     case-insensitively, with code points HFS+ ignores, with trailing spaces and dots or an
+   *     NTFS stream suffix, or as an NTFS short name ({@code gitmod~1}, {@code gi7eba~1})
+   */
+  static boolean isDotGitmodules(String name) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    if (withoutHfsIgnorables(lower).equals(".gitmodules")) {
+      return true;
+    }
+    int colon = lower.indexOf(':');
+    String ntfs = trimSpacesAndDots(colon < 0 ? lower : lower.substring(0, colon));
+    return ntfs.equals(".gitmodules")
+        || ntfs.matches("gitmod~[1-4]")
+        || ntfs.matches("gi7eba~[1-9]");
+  }
+
+  private static String withoutHfsIgnorables(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!isHfsIgnorable(c)) {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  private static String trimSpacesAndDots(String s) {
+    int end = s.length();
+    while (end > 0 && (s.charAt(end - 1) == ' ' || s.charAt(end - 1) == '.')) {
+      end--;
+    }
+    return s.substring(0, end);
+  }
+
+  /**
+   * @return true when {@code component} is {@code .git} as git's fsck sees it on any platform:
+   *     case-insensitively, with trailing spaces and dots (NTFS), as the NTFS short name {@code
+   *     git~1}, or with code points HFS+ ignores
+   */
+  static boolean isDotGit(String component) {
+    String lower = component.toLowerCase(Locale.ROOT);
+    if (withoutHfsIgnorables(lower).equals(".git")) {
+      return true;
+    }
+    String ntfs = trimSpacesAndDots(lower);
+    return ntfs.equals(".git") || ntfs.equals("git~1");
+  }
+
+  /** The zero-width code points HFS+ drops when comparing names (git's {@code next_hfs_char}). */
+  private static boolean isHfsIgnorable(char c) {
+    return (c >= '\u200c' && c <= '\u200f')
+        || (c >= '\u202a' && c <= '\u202e')
+        || (c >= '\u206a' && c <= '\u206f')
+        || c == '\ufeff';
   }
 
   /** @throws ArtifactsException {@code invalid_path} (INVALID) naming the path when it is not acceptable */

@@ -264,6 +264,14 @@ final class RepoWrites {
                   + "': use 100644 (file), 100755 (executable) or 120000 (symlink)",
               Map.of("path", c.path()));
         }
+        String symlinkProblem = c.mode() == FileChange.SYMLINK ? RepoPaths.symlinkProblem(c.path()) : null;
+        if (symlinkProblem != null) {
+          throw new ArtifactsException(
+              Kind.INVALID,
+              "invalid_path",
+              "invalid path '" + RepoPaths.printable(c.path()) + "': " + symlinkProblem,
+              Map.of("path", c.path()));
+        }
         long size = c.content().length;
         if (limits.maxFileBytes() > 0 && size > limits.maxFileBytes()) {
           throw new ArtifactsException(
@@ -353,7 +361,17 @@ final class RepoWrites {
       throw new ArtifactsException(
           Kind.FORBIDDEN, "read_only", "repository '" + repo.id() + "' is read-only");
     }
-    if (!repo.isVisible(branch)) {
+    boolean visible = repo.isVisible(branch);
+    if (visible) {
+      // a symbolic ref moves its target: that must be visible too
+      try {
+        Ref ref = git.exactRef(branch);
+        visible = ref == null || !ref.isSymbolic() || repo.isVisible(ref);
+      } catch (IOException e) {
+        throw Failures.unchecked(e);
+      }
+    }
+    if (!visible) {
       throw new ArtifactsException(
           Kind.FORBIDDEN, "ref_forbidden", "you may not update " + branch, Map.of("branch", branch));
     }

@@ -13,7 +13,8 @@ class RepoPathsTest {
   @ValueSource(
       strings = {
         "a", "README.md", "dir/file.txt", "a/b/c/d.e", ".gitignore", ".github/workflows/ci.yml",
-        "x.git", "git", "..a", "a..", "...", "sp ace/ü.txt", "emoji-\uD83D\uDE00", ".gitmodules"
+        "x.git", "git", "..a", "a..", "...", "sp ace/ü.txt", "emoji-\uD83D\uDE00", ".gitmodules",
+        ".git x", "git~2", "git~1x", ".gitx", "a.git.", "\u200c"
       })
   void acceptsOrdinaryPaths(String path) {
     assertThat(RepoPaths.problem(path)).isNull();
@@ -25,7 +26,10 @@ class RepoPathsTest {
       strings = {
         "", "/abs", "/", "a/", "dir/", "a//b", "//", "..", "../x", "a/../b", "a/..", ".", "./a", "a/./b",
         ".git", ".git/config", "a/.git/x", ".GIT/config", "a/.Git", "nul\u0000byte", "tab\there",
-        "new\nline", "cr\r", "del\u007f", "back\\slash", "lone\uD800surrogate"
+        "new\nline", "cr\r", "del\u007f", "back\\slash", "lone\uD800surrogate",
+        // what git fsck (and so a push) refuses as '.git' on NTFS and HFS+
+        ".git ", ".git.", ".GIT. .", "a/.git /hooks/x", "git~1", "GIT~1/config", "git~1 .",
+        ".g\u200cit", ".\u200dGIT/config", "\ufeff.git", ".gi\u206at/x"
       })
   void refusesBadPathsNamingThem(String path) {
     assertThat(RepoPaths.problem(path)).isNotNull();
@@ -38,6 +42,23 @@ class RepoPathsTest {
               assertThat(e.details().get("path")).isEqualTo(path);
               assertThat(e.getMessage()).contains("'" + RepoPaths.printable(path) + "'");
             });
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        ".gitmodules", "sub/.gitmodules", ".GITMODULES", ".gitmodules ", ".gitmodules.", ".gitmodules:$DATA",
+        "gitmod~1", "GITMOD~4", "gi7eba~9", ".gitmod\u200cules"
+      })
+  void refusesGitmodulesAsASymlink(String path) {
+    assertThat(RepoPaths.problem(path)).isNull();
+    assertThat(RepoPaths.symlinkProblem(path)).contains(".gitmodules");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"link", ".gitmodules/x", "gitmodules", ".gitmodulesx", "gitmod~5", "a/.gitignore"})
+  void acceptsOtherSymlinks(String path) {
+    assertThat(RepoPaths.symlinkProblem(path)).isNull();
   }
 
   @org.junit.jupiter.api.Test

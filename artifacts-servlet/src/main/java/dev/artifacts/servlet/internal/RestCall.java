@@ -142,23 +142,24 @@ final class RestCall {
   }
 
   /**
-   * Reads a JSON object body.
+   * Reads a JSON object body. A body whose Content-Length announces more than {@code maxBytes}
+   * is refused before any of it is read; otherwise at most {@code maxBytes + 1} bytes are read.
    *
    * @throws ArtifactsException {@code body_too_large} (TOO_LARGE) past {@code maxBytes}, {@code
    *     invalid_json} (INVALID) when it is not a JSON object
    */
   @SuppressWarnings("unchecked")
   Map<String, Object> jsonBody(int maxBytes) throws IOException {
+    if (req.getContentLengthLong() > maxBytes) {
+      // announced too large: refuse before reading any of it
+      throw bodyTooLarge(maxBytes);
+    }
     byte[] bytes;
     try (InputStream in = req.getInputStream()) {
       bytes = in.readNBytes(maxBytes + 1);
     }
     if (bytes.length > maxBytes) {
-      throw new ArtifactsException(
-          ArtifactsException.Kind.TOO_LARGE,
-          "body_too_large",
-          "request body exceeds " + maxBytes + " bytes",
-          Map.of("limit", maxBytes));
+      throw bodyTooLarge(maxBytes);
     }
     String text = new String(bytes, StandardCharsets.UTF_8);
     if (text.isBlank()) {
@@ -175,6 +176,14 @@ final class RestCall {
           ArtifactsException.Kind.INVALID, "invalid_json", "the request body must be a JSON object");
     }
     return (Map<String, Object>) parsed;
+  }
+
+  private static ArtifactsException bodyTooLarge(int maxBytes) {
+    return new ArtifactsException(
+        ArtifactsException.Kind.TOO_LARGE,
+        "body_too_large",
+        "request body exceeds " + maxBytes + " bytes",
+        Map.of("limit", maxBytes));
   }
 
   /** Writes a JSON answer. */
