@@ -89,12 +89,17 @@ public final class Maintenance implements AutoCloseable {
       try {
         executor.execute(
             () -> {
+              boolean repacked = false;
               try {
-                repackIfNeeded(repo);
+                repacked = repackIfNeeded(repo);
               } catch (IOException | RuntimeException e) {
                 LOG.warn("background repack of {} failed", id, e);
               } finally {
                 queued.remove(id);
+              }
+              if (repacked) {
+                // Packs added while this pass ran found it queued and did not queue another.
+                refsChanged(repo);
               }
             });
       } catch (RejectedExecutionException e) {
@@ -178,13 +183,18 @@ public final class Maintenance implements AutoCloseable {
     return own;
   }
 
-  private void repackIfNeeded(EngineRepository repo) throws IOException {
+  /** @return whether packs were merged or repacked */
+  private boolean repackIfNeeded(EngineRepository repo) throws IOException {
     ReentrantLock lock = lockOf(repo);
     lock.lock();
     try {
-      if (needsRepack(repo) && !compactSmallPacks(repo)) {
+      if (!needsRepack(repo)) {
+        return false;
+      }
+      if (!compactSmallPacks(repo)) {
         repack(repo, hasForks.test(repo.store().id()), garbageTtlMillis);
       }
+      return true;
     } finally {
       lock.unlock();
     }
