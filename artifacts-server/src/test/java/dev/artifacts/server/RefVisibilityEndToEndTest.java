@@ -34,6 +34,7 @@ class RefVisibilityEndToEndTest {
 
   @TempDir Path tmp;
 
+  private Artifacts artifacts;
   private RestHarness rest;
   private GitE2e g;
   private String main;
@@ -42,7 +43,7 @@ class RefVisibilityEndToEndTest {
 
   @BeforeEach
   void start() {
-    Artifacts artifacts =
+    artifacts =
         Artifacts.builder(new InMemoryStorage())
             .adminToken(ADMIN)
             .authenticator(request -> request.header("X-User").map(User::new))
@@ -55,6 +56,7 @@ class RefVisibilityEndToEndTest {
                 (principal, repositoryId, refName) ->
                     !(principal instanceof User)
                         || refName.equals("refs/heads/published")
+                        || refName.startsWith("refs/heads/alias")
                         || (((User) principal).name().equals("writer") && refName.equals("refs/heads/main")))
             .build();
     rest = RestHarness.serve(artifacts, ADMIN);
@@ -124,6 +126,35 @@ class RefVisibilityEndToEndTest {
         g.git(clone, "-c", "http.extraHeader=X-User: viewer", "-c", "protocol.version=" + protocol,
             "fetch", "-q", url(), published);
     assertThat(visible.ok()).as(visible.describe()).isTrue();
+  }
+
+  @Test
+  void aVisibleSymbolicRefChainEndingAtAHiddenRefIsNeitherAdvertisedNorPushable() throws Exception {
+    // refs/heads/alias2 -> refs/heads/alias -> refs/heads/secret: both aliases pass the host's
+    // name check, the branch they end at does not.
+    org.eclipse.jgit.lib.Repository repo = artifacts.repository("site").orElseThrow();
+    assertThat(repo.getRefDatabase().newUpdate("refs/heads/alias", false).link("refs/heads/secret"))
+        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
+    assertThat(repo.getRefDatabase().newUpdate("refs/heads/alias2", false).link("refs/heads/alias"))
+        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
+
+    GitE2e.Result listed = as("writer", "ls-remote", url());
+    assertThat(listed.ok()).as(listed.describe()).isTrue();
+    assertThat(GitE2e.parseRefs(listed.stdout()))
+        .containsOnlyKeys("HEAD", "refs/heads/main", "refs/heads/published")
+        .doesNotContainValue(secret);
+
+    Path work = tmp.resolve("alias-writer");
+    GitE2e.Result cloned = as("writer", "clone", "-q", url(), work.toString());
+    assertThat(cloned.ok()).as(cloned.describe()).isTrue();
+    g.commit(work, "through the alias", Map.of("key.txt", "overwritten\n"));
+    for (String alias : List.of("refs/heads/alias", "refs/heads/alias2")) {
+      GitE2e.Result refused =
+          g.git(work, "-c", "http.extraHeader=X-User: writer", "push", "origin", "HEAD:" + alias);
+      assertThat(refused.ok()).as(refused.describe()).isFalse();
+      assertThat(refused.stderr()).contains("you may not update " + alias);
+    }
+    assertThat(repo.exactRef("refs/heads/secret").getObjectId().name()).isEqualTo(secret);
   }
 
   @Test

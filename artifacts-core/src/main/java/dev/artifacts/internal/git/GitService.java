@@ -144,15 +144,45 @@ public final class GitService {
     return up;
   }
 
-  /** Keeps the refs whose (target) name passes {@code visible}; HEAD follows its target. */
+  /**
+   * Keeps the refs whose name and, for a symbolic ref, every name along its chain pass {@code
+   * visible}; HEAD is judged by what it points at.
+   */
   private static Map<String, Ref> onlyVisible(Map<String, Ref> refs, Predicate<String> visible) {
     Map<String, Ref> out = new HashMap<>();
     for (Map.Entry<String, Ref> e : refs.entrySet()) {
-      if (visible.test(e.getValue().getTarget().getName())) {
+      Ref ref = e.getValue();
+      if ((ref.getName().equals(Constants.HEAD) ? visibleTarget(ref.getTarget(), visible) : visibleTarget(ref, visible))) {
         out.put(e.getKey(), e.getValue());
       }
     }
     return out;
+  }
+
+  /** @return whether {@code ref}'s name and every name its symbolic chain passes through are visible */
+  private static boolean visibleTarget(Ref ref, Predicate<String> visible) {
+    for (Ref r = ref; ; r = r.getTarget()) {
+      if (!visible.test(r.getName())) {
+        return false;
+      }
+      if (!r.isSymbolic()) {
+        return true;
+      }
+    }
+  }
+
+  /** A push may update a ref when it and, if it is symbolic, the refs it leads to are visible. */
+  private static boolean mayUpdate(Repository repo, String refName, Predicate<String> visible) {
+    if (!visible.test(refName)) {
+      return false;
+    }
+    try {
+      Ref current = repo.getRefDatabase().exactRef(refName);
+      return current == null || visibleTarget(current, visible);
+    } catch (IOException e) {
+      // Cannot tell where the ref leads: refuse rather than risk writing a hidden ref.
+      return false;
+    }
   }
 
   /**
@@ -176,7 +206,7 @@ public final class GitService {
       rp.setPreReceiveHook(
           (pack, commands) -> {
             for (ReceiveCommand cmd : commands) {
-              if (!visible.test(cmd.getRefName())) {
+              if (!mayUpdate(repo, cmd.getRefName(), visible)) {
                 cmd.setResult(
                     ReceiveCommand.Result.REJECTED_OTHER_REASON,
                     "you may not update " + cmd.getRefName());
