@@ -51,6 +51,10 @@ public interface Events {
    */
   List<Event> after(long afterId, int limit);
 
-  /** @return the id of the newest event published so far (also when no longer retained) */
+  /**
+   * @return the id of the newest event published so far (also when no longer retained); before
+   *     the first event of this run, a value below every id this run will assign, so that {@code
+   *     after(latestId(), n)} returns exactly the events published from now on
+   */
   long latestId();
 }
