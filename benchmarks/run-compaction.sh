@@ -19,21 +19,5 @@ fi
 export ARTIFACTS_JAR="${ARTIFACTS_JAR:-$ROOT/artifacts-server/target/artifacts-server.jar}"
 CP="$BENCH_DIR/target/classes:$(cat "$BENCH_DIR/target/e2e-classpath.txt")"
 echo "[run-compaction] load average: $(cat /proc/loadavg)"
-DRIVER_PID=""
-cleanup() {
-  if [ -n "$DRIVER_PID" ] && kill -0 "$DRIVER_PID" 2>/dev/null; then
-    kill "$DRIVER_PID" 2>/dev/null || true   # the driver's shutdown hook stops the servers
-    for _ in $(seq 1 30); do kill -0 "$DRIVER_PID" 2>/dev/null || break; sleep 1; done
-    kill -9 "$DRIVER_PID" 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-java -Xmx1g -cp "$CP" dev.artifacts.benchmarks.e2e.CompactionBench &
-DRIVER_PID=$!
-set +e
-wait "$DRIVER_PID"
-rc=$?
-set -e
-DRIVER_PID=""
-exit $rc
+. "$BENCH_DIR/driver.sh"
+run_driver -Xmx1g -cp "$CP" dev.artifacts.benchmarks.e2e.CompactionBench

@@ -60,22 +60,5 @@ export ARTIFACTS_JAR
 
 # ---- run ----------------------------------------------------------------------------------
 CP="$BENCH_DIR/target/classes:$(cat "$BENCH_DIR/target/e2e-classpath.txt")"
-DRIVER_PID=""
-cleanup() {
-  if [ -n "$DRIVER_PID" ] && kill -0 "$DRIVER_PID" 2>/dev/null; then
-    kill "$DRIVER_PID" 2>/dev/null || true   # the driver's shutdown hook stops every peer
-    for _ in $(seq 1 30); do kill -0 "$DRIVER_PID" 2>/dev/null || break; sleep 1; done
-    kill -9 "$DRIVER_PID" 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-java -Xmx2g -cp "$CP" dev.artifacts.benchmarks.e2e.E2eBench &
-DRIVER_PID=$!
-set +e
-wait "$DRIVER_PID"
-rc=$?
-set -e
-DRIVER_PID=""
-exit $rc
+. "$BENCH_DIR/driver.sh"
+run_driver -Xmx2g -cp "$CP" dev.artifacts.benchmarks.e2e.E2eBench
