@@ -101,7 +101,7 @@ public final class CompactionBench {
         Proc.deleteTree(work);
         Files.createDirectories(work.resolve("tmp"));
         Proc.initGitEnv(work.resolve("home"));
-        Path small = RepoGenerator.prepared(new RepoGenerator.Spec("small", 30, 5, 1000, 200, 3, 5, 7L), cache);
+        Path small = RepoGenerator.prepared(RepoGenerator.Spec.SMALL, cache);
         table.append("| backend | background compaction | repository, state | own packs | clone p50 ms | clone min–max ms | ÷ compacted twin | load while cloning |\n")
                 .append("|---|---|---|---:|---:|---:|---:|---|\n");
         List<String> pushLines = new ArrayList<>();

@@ -66,10 +66,8 @@ public final class E2eBench {
         concOps = intEnv("CONC_OPS_PER_WORKER", quick ? 1 : 4);
         largeRuns = intEnv("LARGE_RUNS", quick ? 1 : 5);
         largeConc = intEnv("LARGE_CONCURRENCY", 16);
-        smallSpec = new RepoGenerator.Spec("small", 30, 5, 1000, 200, 3, 5, 7L);
-        largeSpec = quick
-                ? new RepoGenerator.Spec("large-quick", 300, 400, 8192, 2048, 4, 100, 42L)
-                : new RepoGenerator.Spec("large", 3000, 8000, 20480, 3072, 4, 1000, 42L);
+        smallSpec = RepoGenerator.Spec.SMALL;
+        largeSpec = RepoGenerator.Spec.large(quick);
         wantedPeers = List.of(env.getOrDefault("PEERS", "artifacts-fs,artifacts-mem,git-http-backend,jgit-servlet")
                 .split("\\s*,\\s*"));
         String j = env.get("ARTIFACTS_JAR");

@@ -99,10 +99,8 @@ public final class ForkRateBench {
         Proc.deleteTree(work);
         Files.createDirectories(work);
         Proc.initGitEnv(work.resolve("home"));
-        RepoGenerator.Spec smallSpec = new RepoGenerator.Spec("small", 30, 5, 1000, 200, 3, 5, 7L);
-        RepoGenerator.Spec largeSpec = quick
-                ? new RepoGenerator.Spec("large-quick", 300, 400, 8192, 2048, 4, 100, 42L)
-                : new RepoGenerator.Spec("large", 3000, 8000, 20480, 3072, 4, 1000, 42L);
+        RepoGenerator.Spec smallSpec = RepoGenerator.Spec.SMALL;
+        RepoGenerator.Spec largeSpec = RepoGenerator.Spec.large(quick);
         Path small = RepoGenerator.prepared(smallSpec, cache);
         Path large = RepoGenerator.prepared(largeSpec, cache);
 

@@ -25,6 +25,16 @@ final class RepoGenerator {
     /** Shape of a generated repository. */
     record Spec(String name, int files, int commits, int initialFileBytes, int editBytes, int maxFilesPerCommit,
             int tagEvery, long seed) {
+        /** The ~30 KB repository every benchmark calls "small". */
+        static final Spec SMALL = new Spec("small", 30, 5, 1000, 200, 3, 5, 7L);
+
+        /** The ~100 MB "large" repository, or a 3 MiB stand-in for quick runs. */
+        static Spec large(boolean quick) {
+            return quick
+                    ? new Spec("large-quick", 300, 400, 8192, 2048, 4, 100, 42L)
+                    : new Spec("large", 3000, 8000, 20480, 3072, 4, 1000, 42L);
+        }
+
         /** Cache key: changing any parameter (or the generator version) regenerates. */
         String key() {
             return name + "-f" + files + "-c" + commits + "-s" + initialFileBytes + "-e" + editBytes + "-m"
