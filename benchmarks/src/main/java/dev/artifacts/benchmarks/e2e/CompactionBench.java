@@ -62,8 +62,8 @@ public final class CompactionBench {
         quick = "1".equals(env.getOrDefault("QUICK", "0"));
         backends = List.of(env.getOrDefault("BACKENDS", "fs,sqlite").split("\\s*,\\s*"));
         modes = List.of(env.getOrDefault("MODES", "auto,off").split("\\s*,\\s*"));
-        pushes = intEnv("PUSHES", quick ? 50 : 1000);
-        cloneRuns = intEnv("CLONE_RUNS", quick ? 3 : 15);
+        pushes = Proc.intEnv("PUSHES", quick ? 50 : 1000);
+        cloneRuns = Proc.intEnv("CLONE_RUNS", quick ? 3 : 15);
         jar = Path.of(env.getOrDefault("ARTIFACTS_JAR", "artifacts-server/target/artifacts-server.jar")).toAbsolutePath();
         javaOpts = env.getOrDefault("SERVER_JAVA_OPTS", "-Xmx1g");
         Path benchDir = Path.of(env.getOrDefault("BENCH_DIR", ".")).toAbsolutePath().normalize();
@@ -72,11 +72,6 @@ public final class CompactionBench {
         cache = Path.of(env.getOrDefault("E2E_CACHE", benchDir.resolve("target/e2e-cache").toString())).toAbsolutePath();
         out = Path.of(env.getOrDefault("COMPACTION_OUT", benchDir.resolve("target/compaction-results.md").toString()))
                 .toAbsolutePath();
-    }
-
-    private static int intEnv(String name, int dflt) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? dflt : Integer.parseInt(v.trim());
     }
 
     public static void main(String[] args) throws Exception {

@@ -59,13 +59,13 @@ public final class E2eBench {
     private E2eBench() {
         Map<String, String> env = System.getenv();
         quick = "1".equals(env.getOrDefault("QUICK", "0")) || "true".equalsIgnoreCase(env.get("QUICK"));
-        seqRuns = intEnv("SEQ_RUNS", quick ? 10 : 100);
-        seqWarmup = intEnv("WARMUP_RUNS", quick ? 2 : 10);
-        conc = intEnv("CONCURRENCY", 16);
-        concBatches = intEnv("CONC_BATCHES", quick ? 1 : 5);
-        concOps = intEnv("CONC_OPS_PER_WORKER", quick ? 1 : 4);
-        largeRuns = intEnv("LARGE_RUNS", quick ? 1 : 5);
-        largeConc = intEnv("LARGE_CONCURRENCY", 16);
+        seqRuns = Proc.intEnv("SEQ_RUNS", quick ? 10 : 100);
+        seqWarmup = Proc.intEnv("WARMUP_RUNS", quick ? 2 : 10);
+        conc = Proc.intEnv("CONCURRENCY", 16);
+        concBatches = Proc.intEnv("CONC_BATCHES", quick ? 1 : 5);
+        concOps = Proc.intEnv("CONC_OPS_PER_WORKER", quick ? 1 : 4);
+        largeRuns = Proc.intEnv("LARGE_RUNS", quick ? 1 : 5);
+        largeConc = Proc.intEnv("LARGE_CONCURRENCY", 16);
         smallSpec = RepoGenerator.Spec.SMALL;
         largeSpec = RepoGenerator.Spec.large(quick);
         wantedPeers = List.of(env.getOrDefault("PEERS", "artifacts-fs,artifacts-mem,git-http-backend,jgit-servlet")
@@ -78,11 +78,6 @@ public final class E2eBench {
         cache = Path.of(env.getOrDefault("E2E_CACHE", benchDir.resolve("target/e2e-cache").toString())).toAbsolutePath();
         out = Path.of(env.getOrDefault("E2E_OUT", benchDir.resolve("target/e2e-results.md").toString())).toAbsolutePath();
         tmp = work.resolve("tmp");
-    }
-
-    private static int intEnv(String name, int dflt) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? dflt : Integer.parseInt(v.trim());
     }
 
     public static void main(String[] args) throws Exception {

@@ -59,10 +59,10 @@ public final class ForkRateBench {
         Map<String, String> env = System.getenv();
         quick = "1".equals(env.getOrDefault("QUICK", "0"));
         backends = List.of(env.getOrDefault("BACKENDS", "fs,sqlite,mem").split("\\s*,\\s*"));
-        clients = intEnv("CLIENTS", 32);
-        warmupSecs = intEnv("WARMUP_SECS", quick ? 1 : 3);
-        durationSecs = intEnv("DURATION_SECS", quick ? 2 : 10);
-        sizeForks = intEnv("SIZE_FORKS", quick ? 50 : 500);
+        clients = Proc.intEnv("CLIENTS", 32);
+        warmupSecs = Proc.intEnv("WARMUP_SECS", quick ? 1 : 3);
+        durationSecs = Proc.intEnv("DURATION_SECS", quick ? 2 : 10);
+        sizeForks = Proc.intEnv("SIZE_FORKS", quick ? 50 : 500);
         jar = Path.of(env.getOrDefault("ARTIFACTS_JAR", "artifacts-server/target/artifacts-server.jar")).toAbsolutePath();
         javaOpts = env.getOrDefault("SERVER_JAVA_OPTS", "-Xmx1g");
         Path benchDir = Path.of(env.getOrDefault("BENCH_DIR", ".")).toAbsolutePath().normalize();
@@ -70,11 +70,6 @@ public final class ForkRateBench {
         cache = Path.of(env.getOrDefault("E2E_CACHE", benchDir.resolve("target/e2e-cache").toString())).toAbsolutePath();
         out = Path.of(env.getOrDefault("FORKS_OUT", benchDir.resolve("target/forks-results.md").toString()))
                 .toAbsolutePath();
-    }
-
-    private static int intEnv(String name, int dflt) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? dflt : Integer.parseInt(v.trim());
     }
 
     public static void main(String[] args) throws Exception {

@@ -43,6 +43,12 @@ final class Proc {
      * Sets up an isolated git environment: a private HOME with a fixed .gitconfig, no system
      * config, no terminal prompts.
      */
+    /** @return the integer environment variable {@code name}, or {@code dflt} when unset or blank */
+    static int intEnv(String name, int dflt) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? dflt : Integer.parseInt(v.trim());
+    }
+
     static void initGitEnv(Path home) throws IOException {
         Files.createDirectories(home);
         Files.writeString(home.resolve(".gitconfig"), """
