@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * makes N sequential {@code POST /v1/repos/{id}/commits} of one small file, each with the
  * previous commit as parent (compare-and-swap), after a warm-up. Prints p50/p90/p99 per backend
  * as a markdown table. Configured by environment variables (see benchmarks/README.md):
- * {@code ARTIFACTS_JAR}, {@code BACKENDS} (default {@code fs sqlite mem}), {@code COMMITS}
+ * {@code ARTIFACTS_JAR}, {@code BACKENDS} (default {@code fs,sqlite,mem}, commas or spaces), {@code COMMITS}
  * (default 500), {@code WARMUP} (default 100), {@code WORK_DIR}, {@code SERVER_JAVA_OPTS}.
  */
 public final class RestCommitBench {
@@ -34,7 +34,7 @@ public final class RestCommitBench {
   public static void main(String[] args) throws Exception {
     Map<String, String> env = System.getenv();
     Path jar = Path.of(env.getOrDefault("ARTIFACTS_JAR", "artifacts-server/target/artifacts-server.jar"));
-    List<String> backends = Arrays.asList(env.getOrDefault("BACKENDS", "fs sqlite mem").trim().split("\\s+"));
+    List<String> backends = Arrays.asList(env.getOrDefault("BACKENDS", "fs,sqlite,mem").trim().split("[,\\s]+"));
     int commits = Integer.parseInt(env.getOrDefault("COMMITS", "500"));
     int warmup = Integer.parseInt(env.getOrDefault("WARMUP", "100"));
     Path work = Path.of(env.getOrDefault("WORK_DIR", "benchmarks/target/rest-commit-work")).toAbsolutePath();
