@@ -7,7 +7,7 @@ import dev.artifacts.spi.RepositoryStore;
 import dev.artifacts.spi.Storage;
 import dev.artifacts.spi.StorageException;
 import dev.artifacts.spi.TokenStore;
-import dev.artifacts.storage.fs.internal.DirectorySync;
+import dev.artifacts.storage.fs.internal.GroupSync;
 import dev.artifacts.storage.fs.internal.ForkRecord;
 import dev.artifacts.storage.fs.internal.FsFiles;
 import dev.artifacts.storage.fs.internal.FsOptions;
@@ -94,7 +94,7 @@ public final class FileSystemStorage implements Storage {
   private final FileLock lock;
   private final FsTokenStore tokens;
   // group commit of the repos/ fsync after a create's or fork's rename
-  private final DirectorySync reposSync;
+  private final GroupSync reposSync;
   private final NavigableSet<String> ids = new ConcurrentSkipListSet<>();
   private final Map<String, FsRepository> cache = new ConcurrentHashMap<>();
   // serializes open's load with delete's removal (cache, ids); creates and forks do not take it
@@ -117,7 +117,7 @@ public final class FileSystemStorage implements Storage {
     this.reposDir = dataDir.resolve("repos");
     this.tmpDir = dataDir.resolve("tmp");
     this.trashDir = dataDir.resolve("trash");
-    this.reposSync = new DirectorySync(reposDir);
+    this.reposSync = GroupSync.ofDirectory(reposDir);
     this.options = options;
     this.lockChannel = lockChannel;
     this.lock = lock;
@@ -557,7 +557,7 @@ public final class FileSystemStorage implements Storage {
       for (FsRepository repo : cache.values()) {
         repo.awaitWrites();
       }
-      tokens.awaitWrites();
+      tokens.close();
       cache.clear();
     } catch (RuntimeException e) {
       LOG.warn("error while closing {}: {}", dataDir, e.toString());

@@ -88,7 +88,7 @@ class CrashRecoveryTest {
               + " refs/heads/main");
       assertThat(entries(dir.resolve("tmp"))).isEmpty();
       assertThat(entries(dir.resolve("trash"))).isEmpty();
-      assertThat(entries(dir.resolve("tokens"))).isEmpty();
+      assertThat(entries(dir.resolve("tokens"))).containsExactly("journal");
       assertThat(Files.readAllBytes(repo.resolve("artifacts/packs"))).isEqualTo(manifestBefore);
       assertThat(Files.readAllBytes(repo.resolve("artifacts/refs"))).isEqualTo(refsBefore);
 

@@ -40,7 +40,7 @@ public record FsOptions(Duration retiredGrace, FaultInjector faults) {
     String COMMIT_AFTER_PACK_RENAME = "commit.afterPackRename";
     String COMMIT_BEFORE_MANIFEST_RENAME = "commit.beforeManifestRename";
     String REFS_BEFORE_RENAME = "refs.beforeRename";
-    String TOKENS_BEFORE_RENAME = "tokens.beforeRename";
+    String TOKENS_BEFORE_APPEND = "tokens.beforeAppend";
 
     /** @throws java.io.IOException to make the step fail */
     void at(String point) throws java.io.IOException;

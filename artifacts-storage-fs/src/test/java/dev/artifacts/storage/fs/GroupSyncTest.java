@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.artifacts.spi.TokenRecord;
-import dev.artifacts.storage.fs.internal.DirectorySync;
+import dev.artifacts.storage.fs.internal.GroupSync;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,16 +16,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shared directory fsync behind concurrent token puts, creates and forks. */
-class DirectorySyncTest {
+/** The shared fsync behind concurrent token puts, creates and forks. */
+class GroupSyncTest {
   @TempDir Path dir;
 
   @Test
   void concurrentCallersAllReturn() throws Exception {
-    DirectorySync sync = new DirectorySync(dir);
+    GroupSync sync = GroupSync.ofDirectory(dir);
     ExecutorService pool = Executors.newFixedThreadPool(16);
     try {
       CountDownLatch go = new CountDownLatch(1);
@@ -52,9 +53,46 @@ class DirectorySyncTest {
   }
 
   @Test
+  void everyCallerReturnsOnlyAfterAnFsyncThatStartedAfterItsCall() throws Exception {
+    AtomicInteger started = new AtomicInteger();
+    AtomicInteger newestCompleted = new AtomicInteger();
+    GroupSync sync =
+        new GroupSync(
+            () -> {
+              int n = started.incrementAndGet();
+              try {
+                Thread.sleep(2);
+              } catch (InterruptedException e) {
+                throw new java.io.InterruptedIOException();
+              }
+              newestCompleted.accumulateAndGet(n, Math::max);
+            });
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Future<Boolean>> calls = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        calls.add(
+            pool.submit(
+                () -> {
+                  int before = started.get();
+                  sync.sync();
+                  return newestCompleted.get() > before;
+                }));
+      }
+      for (Future<Boolean> f : calls) {
+        assertThat(f.get(60, TimeUnit.SECONDS)).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    // and they shared: far fewer fsyncs than calls
+    assertThat(started.get()).isLessThan(400);
+  }
+
+  @Test
   void aFailedFsyncIsReportedAndTheNextCallTriesAgain() throws IOException {
     Path missing = dir.resolve("missing");
-    DirectorySync sync = new DirectorySync(missing);
+    GroupSync sync = GroupSync.ofDirectory(missing);
     assertThatThrownBy(sync::sync).isInstanceOf(IOException.class);
     Files.createDirectory(missing);
     sync.sync();

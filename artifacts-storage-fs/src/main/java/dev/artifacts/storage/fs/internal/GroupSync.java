@@ -5,18 +5,19 @@ import java.io.InterruptedIOException;
 import java.nio.file.Path;
 
 /**
- * Group commit of one directory's fsync. A caller that has just created, renamed or deleted an
- * entry in the directory calls {@link #sync()}, which returns once an fsync of the directory that
- * <em>started after the call</em> has completed. Concurrent callers share fsyncs: while one
- * fsync runs, every caller arriving meanwhile waits for it and then for one more fsync, which
- * covers all of them at once. So N concurrent changes cost about two fsyncs instead of N, and
- * each caller still returns only once its own change is durable.
+ * Group commit of one fsync: of a directory (after creating, renaming or deleting an entry in it)
+ * or of an append-only file (after appending a record). A caller that has just made its change
+ * calls {@link #sync()}, which returns once an fsync that <em>started after the call</em> has
+ * completed. Concurrent callers share fsyncs: while one fsync runs, every caller arriving
+ * meanwhile waits for it and then for one more fsync, which covers all of them at once. So N
+ * concurrent changes cost about two fsyncs instead of N, and each caller still returns only once
+ * its own change is durable.
  *
  * <p>When an fsync fails, its caller gets the {@link IOException}; the callers it would have
  * covered retry with an fsync of their own (they are never acknowledged by a failed one).
  */
-public final class DirectorySync {
-  private final Path dir;
+public final class GroupSync {
+  private final FsFiles.IoTask fsync;
   private final Object lock = new Object();
   /** Requests registered so far; a request's number is its ticket. */
   private long requested;
@@ -24,11 +25,17 @@ public final class DirectorySync {
   private long completed;
   private boolean running;
 
-  public DirectorySync(Path dir) {
-    this.dir = dir;
+  /** @param fsync makes every change made before it started durable */
+  public GroupSync(FsFiles.IoTask fsync) {
+    this.fsync = fsync;
   }
 
-  /** Makes every change made to the directory before this call durable. */
+  /** @return a group commit of the fsync of directory {@code dir} */
+  public static GroupSync ofDirectory(Path dir) {
+    return new GroupSync(() -> FsFiles.fsyncDirectory(dir));
+  }
+
+  /** Makes every change made before this call durable. */
   public void sync() throws IOException {
     long covers;
     synchronized (lock) {
@@ -44,7 +51,7 @@ public final class DirectorySync {
           lock.wait();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted while waiting for a directory fsync");
+          throw new InterruptedIOException("interrupted while waiting for an fsync");
         }
       }
       running = true;
@@ -54,7 +61,7 @@ public final class DirectorySync {
     }
     boolean ok = false;
     try {
-      FsFiles.fsyncDirectory(dir);
+      fsync.run();
       ok = true;
     } finally {
       synchronized (lock) {
