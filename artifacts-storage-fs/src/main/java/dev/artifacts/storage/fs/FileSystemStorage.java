@@ -15,6 +15,7 @@ import dev.artifacts.storage.fs.internal.FsRepository;
 import dev.artifacts.storage.fs.internal.FsTokenStore;
 import dev.artifacts.storage.fs.internal.Lifecycle;
 import dev.artifacts.storage.fs.internal.RepoLayout;
+import dev.artifacts.storage.fs.internal.SharedFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -93,6 +94,7 @@ public final class FileSystemStorage implements Storage {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final FsTokenStore tokens;
+  private final SharedFiles shared;
   // group commit of the repos/ fsync after a create's or fork's rename
   private final GroupSync reposSync;
   private final NavigableSet<String> ids = new ConcurrentSkipListSet<>();
@@ -163,6 +165,7 @@ public final class FileSystemStorage implements Storage {
         LOG.error("fork {} refers to missing parent {}", e.getKey(), e.getValue());
       }
     }
+    this.shared = SharedFiles.open(dataDir.resolve("shared"), options.faults());
     this.tokens = FsTokenStore.load(dataDir.resolve("tokens"), lifecycle, options);
   }
 
@@ -303,9 +306,10 @@ public final class FileSystemStorage implements Storage {
         Path stage = tmpDir.resolve(childId + "-" + FsFiles.randomSuffix());
         boolean published = false;
         try {
-          NavigableMap<String, RefValue> refs = parent.refs().snapshot();
           ForkRecord record = new ForkRecord(parentId, readOnly);
-          new RepoLayout(stage).initializeFork(reposDir.resolve(parentId), record, refs);
+          NavigableMap<String, RefValue> refs =
+              new RepoLayout(stage)
+                  .initializeFork(reposDir.resolve(parentId), record, parent.refs(), shared);
           options.faults().at(FsOptions.FaultInjector.FORK_BEFORE_RENAME);
           Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
           published = true;

@@ -1,5 +1,6 @@
 package dev.artifacts.storage.fs;
 
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,9 +14,13 @@ import dev.artifacts.storage.fs.internal.FsOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.eclipse.jgit.lib.ObjectId;
@@ -114,6 +119,125 @@ class ForkTest {
     }
   }
 
+  /** @return the bytes of the files below {@code p} whose inode is not in {@code known} */
+  static long newBytes(Path p, Set<Object> known) throws IOException {
+    long sum = 0;
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path f : s.toList()) {
+        BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, NOFOLLOW_LINKS);
+        if (a.isRegularFile() && !known.contains(a.fileKey())) {
+          sum += a.size();
+        }
+      }
+    }
+    return sum;
+  }
+
+  static Set<Object> inodes(Path... roots) throws IOException {
+    Set<Object> out = new HashSet<>();
+    for (Path root : roots) {
+      try (Stream<Path> s = Files.walk(root)) {
+        for (Path f : s.toList()) {
+          out.add(Files.readAttributes(f, BasicFileAttributes.class, NOFOLLOW_LINKS).fileKey());
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void aForkLinksItsRefsRecordAndConfigSoItsCostDoesNotGrowWithTheRefs() throws IOException {
+    try (FileSystemStorage s = TestSupport.open(dir)) {
+      RepositoryStore p = parentWithPackAndRefs(s, "p");
+      List<RefChange> many = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        many.add(RefChange.create("refs/heads/topic-" + i, RefValue.of(C1)));
+      }
+      assertThat(p.refs().apply(many)).isEqualTo(RefBatchResult.APPLIED);
+      Path parent = s.repositoryDirectory("p");
+      long before = fileBytes(dir);
+      s.fork("p", "c1", false).orElseThrow(); // the first fork of p also writes shared files
+      Set<Object> known = inodes(parent, dir.resolve("shared"));
+      s.fork("p", "c2", false).orElseThrow();
+      Path c2 = s.repositoryDirectory("c2");
+      long added = newBytes(c2, known);
+      System.out.println("new bytes of a fork of a parent with 203 refs: " + added
+          + " (parent's refs file " + Files.size(parent.resolve("artifacts/refs")) + " bytes)");
+      // only objects/info/alternates is its own
+      assertThat(added).isEqualTo(Files.size(c2.resolve("objects/info/alternates")));
+      assertThat(Files.isSameFile(c2.resolve("artifacts/refs"), parent.resolve("artifacts/refs")))
+          .isTrue();
+      assertThat(Files.isSameFile(c2.resolve("packed-refs"), parent.resolve("packed-refs")))
+          .isTrue();
+      assertThat(before).isPositive();
+
+      // updates replace names, never write through a link: each side keeps its own refs
+      RepositoryStore c = s.open("c2").orElseThrow();
+      ObjectId c2Head = ObjectId.fromString("2222222222222222222222222222222222222222");
+      ObjectId pHead = ObjectId.fromString("3333333333333333333333333333333333333333");
+      assertThat(c.refs().apply(List.of(RefChange.update("refs/heads/main", RefValue.of(C1),
+          RefValue.of(c2Head))))).isEqualTo(RefBatchResult.APPLIED);
+      assertThat(p.refs().apply(List.of(RefChange.update("refs/heads/main", RefValue.of(C1),
+          RefValue.of(pHead))))).isEqualTo(RefBatchResult.APPLIED);
+      assertThat(s.open("c1").orElseThrow().refs().get("refs/heads/main"))
+          .contains(RefValue.of(C1));
+    }
+    try (FileSystemStorage s = TestSupport.open(dir)) {
+      assertThat(s.open("p").orElseThrow().refs().get("refs/heads/main").orElseThrow().objectId())
+          .isEqualTo(ObjectId.fromString("3333333333333333333333333333333333333333"));
+      assertThat(s.open("c2").orElseThrow().refs().get("refs/heads/main").orElseThrow().objectId())
+          .isEqualTo(ObjectId.fromString("2222222222222222222222222222222222222222"));
+      assertThat(s.open("c1").orElseThrow().refs().get("refs/heads/main"))
+          .contains(RefValue.of(C1));
+      assertThat(s.open("c1").orElseThrow().refs().list("refs/heads/topic-")).hasSize(200);
+      assertThat(s.open("c1").orElseThrow().readOnly()).isFalse();
+      assertThat(s.repositoryDirectory("c1").resolve("packed-refs"))
+          .content().contains(C1.name() + " refs/heads/main");
+    }
+  }
+
+  @Test
+  void whereLinksCannotBeMadeAForkWritesPrivateCopies() throws IOException {
+    FsOptions.FaultInjector noLinks =
+        point -> {
+          if (point.equals(FsOptions.FaultInjector.BEFORE_LINK)) {
+            throw new java.nio.file.FileSystemException("injected: no hard links here");
+          }
+        };
+    try (FileSystemStorage s = TestSupport.open(dir, Duration.ofMinutes(1), noLinks)) {
+      parentWithPackAndRefs(s, "p");
+      s.fork("p", "c", true).orElseThrow();
+      Path c = s.repositoryDirectory("c");
+      for (String f : List.of("artifacts/refs", "artifacts/fork", "config", "HEAD", "packed-refs")) {
+        assertThat(Files.readAttributes(c.resolve(f), BasicFileAttributes.class).fileKey())
+            .as(f)
+            .isNotIn(inodes(s.repositoryDirectory("p"), dir.resolve("shared")));
+      }
+    }
+    try (FileSystemStorage s = TestSupport.open(dir)) {
+      RepositoryStore c = s.open("c").orElseThrow();
+      assertThat(c.readOnly()).isTrue();
+      assertThat(c.parentId()).contains("p");
+      assertThat(c.refs().get("refs/tags/v1")).contains(RefValue.peeled(T1, C1));
+      assertThat(c.refs().get("HEAD")).contains(RefValue.symbolic("refs/heads/main"));
+    }
+  }
+
+  @Test
+  void sharedFilesNoForkLinksAnyMoreAreRemovedOnOpen() throws IOException {
+    try (FileSystemStorage s = TestSupport.open(dir)) {
+      s.create("p");
+      s.fork("p", "c", false).orElseThrow();
+      assertThat(entries(dir.resolve("shared"))).hasSize(2); // fork record and config
+      assertThat(s.delete("c")).isEqualTo(dev.artifacts.spi.DeleteResult.DELETED);
+    }
+    try (FileSystemStorage s = TestSupport.open(dir)) {
+      assertThat(entries(dir.resolve("shared"))).isEmpty();
+      s.fork("p", "c", false).orElseThrow(); // and they come back when needed
+      assertThat(entries(dir.resolve("shared"))).hasSize(2);
+    }
+  }
+
   @Test
   void packFilesWithoutManifestInAForkAreDamage() throws IOException {
     Path fork;
@@ -140,9 +264,13 @@ class ForkTest {
       s.fork("p", "c", false);
       fork = s.repositoryDirectory("c");
     }
-    // none of these is fsynced at fork time: after a crash they may be empty or missing
+    // none of these is fsynced at fork time: after a crash they may be missing, or empty where
+    // a private copy was written (linked ones are shared with the parent: replace, never write
+    // through them)
+    Files.delete(fork.resolve("HEAD"));
     Files.write(fork.resolve("HEAD"), new byte[0]);
     Files.delete(fork.resolve("packed-refs"));
+    Files.delete(fork.resolve("config"));
     Files.write(fork.resolve("config"), new byte[0]);
     Files.delete(fork.resolve("objects/info/alternates"));
     Files.delete(fork.resolve("objects/info"));

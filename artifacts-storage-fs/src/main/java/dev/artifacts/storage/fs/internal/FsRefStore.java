@@ -6,6 +6,7 @@ import dev.artifacts.spi.RefStore;
 import dev.artifacts.spi.RefValue;
 import dev.artifacts.spi.StorageException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
@@ -142,6 +143,50 @@ public final class FsRefStore implements RefStore {
       }
     } finally {
       repo.endWrite();
+    }
+  }
+
+  /**
+   * Gives a new fork this repository's refs as they are now: {@code refsTarget} becomes a hard
+   * link to {@code artifacts/refs} (a durable file, never modified in place: later updates of
+   * either repository replace their own name by rename), and {@code headTarget} and {@code
+   * packedRefsTarget} links to the git mirrors when they are known to be current, so the fork's
+   * refs cost no bytes and no file fsync. Where a link cannot be made a private copy is written
+   * ({@code artifacts/refs} fsynced, the mirrors not). The caller makes the new entries durable by
+   * fsyncing their directories.
+   *
+   * @return the refs the fork starts with (immutable)
+   */
+  public NavigableMap<String, RefValue> shareWithFork(
+      Path refsTarget, Path headTarget, Path packedRefsTarget) throws IOException {
+    repo.checkReadable();
+    synchronized (lock) {
+      // under the lock the file on disk holds exactly the published snapshot
+      NavigableMap<String, RefValue> snapshot = refs;
+      if (!tryLink(refsTarget, layout.refsFile)) {
+        FsFiles.writeDurably(refsTarget, RefsFile.serialize(snapshot));
+      }
+      if (headMirror == null || !tryLink(headTarget, layout.head)) {
+        FsFiles.writeNew(headTarget, RefsFile.renderHead(snapshot));
+      }
+      if (packedRefsMirror == null || !tryLink(packedRefsTarget, layout.packedRefs)) {
+        FsFiles.writeNew(packedRefsTarget, RefsFile.renderPackedRefs(snapshot));
+      }
+      return snapshot;
+    }
+  }
+
+  private boolean tryLink(Path link, Path existing) throws IOException {
+    try {
+      repo.fault(FsOptions.FaultInjector.BEFORE_LINK);
+      Files.createLink(link, existing);
+      return true;
+    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+      if (Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw e;
+      }
+      LOG.debug("cannot link {} to {}: {}", link, existing, e.toString());
+      return false;
     }
   }
 

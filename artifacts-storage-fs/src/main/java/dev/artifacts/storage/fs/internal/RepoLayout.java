@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.NavigableMap;
 
 /**
  * Paths inside one repository directory, and creation of an empty repository.
@@ -98,30 +99,40 @@ public final class RepoLayout {
 
   /**
    * Builds a fork at {@link #dir} (which must not exist) so that renaming the directory into place
-   * publishes it. Only the authoritative files are made durable: {@code artifacts/refs} and
-   * {@code artifacts/fork} (2 file fsyncs), then {@code artifacts/} and the repository directory
-   * (2 directory fsyncs). Everything else is derived and rebuilt when the repository is loaded:
-   * {@code HEAD}, {@code packed-refs}, {@code config}, {@code objects/info/alternates} and the
-   * directories {@code refs/}, {@code objects/info/}. {@code artifacts/packs}, {@code
-   * artifacts/incoming/} and {@code objects/pack/} are created by the first write.
+   * publishes it. No file is created and fsynced: the authoritative {@code artifacts/refs} is a
+   * hard link to the parent's ({@link FsRefStore#shareWithFork}), {@code artifacts/fork} and
+   * {@code config} are hard links to durable {@link SharedFiles} (every fork of one parent has the
+   * same record), so making the fork durable takes two directory fsyncs ({@code artifacts/} and
+   * the fork's directory). Where links cannot be made, private copies are written (the
+   * authoritative ones fsynced). {@code HEAD} and {@code packed-refs} are linked to the parent's
+   * current mirrors or written; they and {@code objects/info/alternates} are derived and rebuilt
+   * when the repository is loaded. {@code artifacts/packs}, {@code artifacts/incoming/} and
+   * {@code objects/pack/} are created by the first write.
    *
    * @param parentDir the parent's final directory (in {@code repos/}), for the alternates file
-   * @param refs the refs the fork starts with
+   * @param parentRefs the parent's refs, which the fork starts with
+   * @return the refs the fork starts with
    */
-  public void initializeFork(Path parentDir, ForkRecord record, Map<String, RefValue> refs)
+  public NavigableMap<String, RefValue> initializeFork(
+      Path parentDir, ForkRecord record, FsRefStore parentRefs, SharedFiles shared)
       throws IOException {
     Files.createDirectory(dir);
     Files.createDirectory(refsDir);
     Files.createDirectory(objectsDir);
     Files.createDirectory(infoDir);
     Files.createDirectory(metaDir);
-    FsFiles.writeNew(config, CONFIG.getBytes(StandardCharsets.UTF_8));
-    FsFiles.writeNew(head, RefsFile.renderHead(refs));
-    FsFiles.writeNew(packedRefs, RefsFile.renderPackedRefs(refs));
+    byte[] config = CONFIG.getBytes(StandardCharsets.UTF_8);
+    if (!shared.link(this.config, config)) {
+      FsFiles.writeNew(this.config, config);
+    }
     FsFiles.writeNew(alternates, alternatesContent(parentDir));
-    FsFiles.writeDurably(refsFile, RefsFile.serialize(refs));
-    FsFiles.writeDurably(forkRecord, record.serialize());
+    NavigableMap<String, RefValue> refs = parentRefs.shareWithFork(refsFile, head, packedRefs);
+    byte[] fork = record.serialize();
+    if (!shared.link(forkRecord, fork)) {
+      FsFiles.writeDurably(forkRecord, fork);
+    }
     FsFiles.fsyncDirectory(metaDir);
     FsFiles.fsyncDirectory(dir);
+    return refs;
   }
 }

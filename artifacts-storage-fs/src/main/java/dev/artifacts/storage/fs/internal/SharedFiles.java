@@ -1,0 +1,136 @@
+package dev.artifacts.storage.fs.internal;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Immutable, durable files named by the SHA-256 of their content ({@code <dataDir>/shared/}),
+ * which repositories hard-link instead of writing their own copy: every fork of one parent has the
+ * same fork record and the same {@code config}, so a fork links them (a directory entry, made
+ * durable by the fsync of its directory) instead of creating and fsyncing a new file. A linked
+ * file is never modified in place (every write of this backend replaces a file by rename), so the
+ * links behave like private copies.
+ *
+ * <p>A shared file no repository links any more (link count 1) is deleted when the storage is
+ * opened. Where hard links are not supported, or a file has reached its file system's link limit,
+ * {@link #link} reports failure and the caller writes a private copy.
+ */
+public final class SharedFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(SharedFiles.class);
+
+  private final Path dir;
+  private final FsOptions.FaultInjector faults;
+  /** Content hash -> a file known to exist durably with that content. */
+  private final Map<String, Path> durable = new ConcurrentHashMap<>();
+  private final Object createLock = new Object();
+
+  private SharedFiles(Path dir, FsOptions.FaultInjector faults) {
+    this.dir = dir;
+    this.faults = faults;
+  }
+
+  /**
+   * Opens {@code dir} (creating it), removes shared files no longer linked and leftovers of
+   * interrupted writes, and makes the directory's entries durable.
+   */
+  public static SharedFiles open(Path dir, FsOptions.FaultInjector faults) throws IOException {
+    Files.createDirectories(dir);
+    FsFiles.deleteTempFilesQuietly(dir);
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path p : entries) {
+        Integer links = linkCount(p);
+        if (links != null && links <= 1) {
+          FsFiles.deleteQuietly(p);
+        }
+      }
+    }
+    FsFiles.fsyncDirectory(dir);
+    return new SharedFiles(dir, faults);
+  }
+
+  private static Integer linkCount(Path p) {
+    try {
+      return (Integer) Files.getAttribute(p, "unix:nlink");
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return null; // no such attribute here: keep the file
+    }
+  }
+
+  /**
+   * Creates {@code target} (which must not exist) as a hard link to a durable shared file holding
+   * {@code content}. The link itself becomes durable with the fsync of {@code target}'s directory,
+   * which is the caller's job.
+   *
+   * @return false when no link could be made (no hard links here, link limit reached); {@code
+   *     target} does not exist then
+   */
+  public boolean link(Path target, byte[] content) throws IOException {
+    String name = name(content);
+    Path shared = durable.get(name);
+    if (shared == null) {
+      shared = ensure(name, content);
+    }
+    try {
+      faults.at(FsOptions.FaultInjector.BEFORE_LINK);
+      Files.createLink(target, shared);
+      return true;
+    } catch (UnsupportedOperationException e) {
+      LOG.debug("cannot link {} to {}: {}", target, shared, e.toString());
+      return false;
+    } catch (FileSystemException e) {
+      if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw e; // not a link problem
+      }
+      // most likely the link limit (65,000 on ext4): later links go to a fresh copy
+      synchronized (createLock) {
+        if (durable.get(name) == shared) {
+          FsFiles.replace(shared, content, true);
+        }
+      }
+      try {
+        faults.at(FsOptions.FaultInjector.BEFORE_LINK);
+        Files.createLink(target, shared);
+        return true;
+      } catch (FileSystemException again) {
+        LOG.debug("cannot link {} to {}: {}", target, shared, again.toString());
+        return false;
+      }
+    }
+  }
+
+  private Path ensure(String name, byte[] content) throws IOException {
+    synchronized (createLock) {
+      Path shared = durable.get(name);
+      if (shared != null) {
+        return shared;
+      }
+      shared = dir.resolve(name);
+      byte[] existing = FsFiles.readIfExists(shared);
+      if (!Arrays.equals(existing, content)) {
+        // missing, or damaged from outside: links made before keep their own inode
+        FsFiles.replace(shared, content, true);
+      }
+      durable.put(name, shared);
+      return shared;
+    }
+  }
+
+  private static String name(byte[] content) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JDK", e);
+    }
+  }
+}
