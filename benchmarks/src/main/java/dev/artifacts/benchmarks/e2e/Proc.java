@@ -213,15 +213,20 @@ final class Proc {
         }
     }
 
-    /** Total size of regular files under {@code root}, 0 if absent. */
+    /** Total size of the regular files under {@code root} (each inode once), 0 if absent. */
     static long treeSize(Path root) {
         if (!Files.exists(root)) {
             return 0;
         }
+        // a file hard-linked under several names is counted once, as du does
+        java.util.Set<Object> seen = new java.util.HashSet<>();
         try (var s = Files.walk(root)) {
-            return s.filter(Files::isRegularFile).mapToLong(f -> {
+            return s.mapToLong(f -> {
                 try {
-                    return Files.size(f);
+                    var a = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class,
+                            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    Object key = a.fileKey() == null ? f : a.fileKey();
+                    return a.isRegularFile() && seen.add(key) ? a.size() : 0;
                 } catch (IOException e) {
                     return 0;
                 }
