@@ -2,10 +2,10 @@
 # REST commit latency: the real server jar per backend, N sequential POST /v1/repos/{id}/commits
 # of one small file, each on top of the previous commit (parent CAS). Reports p50/p90/p99.
 #
-#   benchmarks/run-rest-commit.sh                         # fs, sqlite, mem; 500 commits after 100 warm-up
+#   benchmarks/run-rest-commit.sh                         # fs, sqlite, mem; 500 commits after 2000 warm-up
 #   BACKENDS=fs COMMITS=200 benchmarks/run-rest-commit.sh
 #
-# Knobs: BACKENDS, COMMITS, WARMUP, WORK_DIR (default benchmarks/target/rest-commit-work; keep it
+# Knobs: BACKENDS, COMMITS, WARMUP (default 2000: a running server's steady state), WORK_DIR (default benchmarks/target/rest-commit-work; keep it
 # on a real disk, not tmpfs, or fs fsyncs cost nothing), SERVER_JAVA_OPTS, ARTIFACTS_JAR,
 # SKIP_BUILD=1. Results: $WORK_DIR/rest-commit-results.md (also printed).
 set -euo pipefail
