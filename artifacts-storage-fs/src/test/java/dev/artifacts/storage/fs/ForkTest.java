@@ -133,6 +133,10 @@ class ForkTest {
     return sum;
   }
 
+  private static Object fileKey(Path f) throws IOException {
+    return Files.readAttributes(f, BasicFileAttributes.class, NOFOLLOW_LINKS).fileKey();
+  }
+
   static Set<Object> inodes(Path... roots) throws IOException {
     Set<Object> out = new HashSet<>();
     for (Path root : roots) {
@@ -220,6 +224,75 @@ class ForkTest {
       assertThat(c.parentId()).contains("p");
       assertThat(c.refs().get("refs/tags/v1")).contains(RefValue.peeled(T1, C1));
       assertThat(c.refs().get("HEAD")).contains(RefValue.symbolic("refs/heads/main"));
+    }
+  }
+
+  @Test
+  void aFileAtItsLinkLimitIsReplacedByAFreshCopyThatForksLinkTo() throws IOException {
+    // every first link attempt fails as at ext4's 65,000-link limit; the retry after the fresh
+    // copy succeeds
+    AtomicBoolean failNext = new AtomicBoolean(true);
+    FsOptions.FaultInjector linkLimit =
+        point -> {
+          if (point.equals(FsOptions.FaultInjector.BEFORE_LINK) && failNext.getAndSet(!failNext.get())) {
+            throw new java.nio.file.FileSystemException("injected: Too many links");
+          }
+        };
+    Path p;
+    try (FileSystemStorage s = TestSupport.open(dir, Duration.ofMinutes(1), linkLimit)) {
+      parentWithPackAndRefs(s, "p");
+      p = s.repositoryDirectory("p");
+      byte[] refsBefore = Files.readAllBytes(p.resolve("artifacts/refs"));
+      Object refsInodeBefore = fileKey(p.resolve("artifacts/refs"));
+      for (String id : List.of("c1", "c2")) {
+        s.fork("p", id, false).orElseThrow();
+        Path c = s.repositoryDirectory(id);
+        for (String f : List.of("artifacts/refs", "HEAD", "packed-refs")) {
+          assertThat(Files.isSameFile(c.resolve(f), p.resolve(f))).as(id + " " + f).isTrue();
+        }
+        for (String f : List.of("artifacts/fork", "config")) {
+          assertThat(fileKey(c.resolve(f))).as(id + " " + f).isIn(inodes(dir.resolve("shared")));
+        }
+      }
+      assertThat(fileKey(p.resolve("artifacts/refs"))).isNotEqualTo(refsInodeBefore);
+      assertThat(p.resolve("artifacts/refs")).hasBinaryContent(refsBefore);
+      assertThat(Files.isSameFile(
+              s.repositoryDirectory("c1").resolve("artifacts/refs"),
+              s.repositoryDirectory("c2").resolve("artifacts/refs")))
+          .isFalse();
+    }
+    try (FileSystemStorage s = TestSupport.open(dir)) {
+      for (String id : List.of("p", "c1", "c2")) {
+        RepositoryStore r = s.open(id).orElseThrow();
+        assertThat(r.refs().get("refs/tags/v1")).as(id).contains(RefValue.peeled(T1, C1));
+        assertThat(r.refs().get("HEAD")).as(id).contains(RefValue.symbolic("refs/heads/main"));
+      }
+      assertThat(s.open("c2").orElseThrow().parentId()).contains("p");
+    }
+  }
+
+  @Test
+  void whereLinksFailTwiceAForkStopsTryingAndWritesPrivateCopies() throws IOException {
+    java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+    FsOptions.FaultInjector noLinks =
+        point -> {
+          if (point.equals(FsOptions.FaultInjector.BEFORE_LINK)) {
+            attempts.incrementAndGet();
+            throw new java.nio.file.FileSystemException("injected: Operation not permitted");
+          }
+        };
+    try (FileSystemStorage s = TestSupport.open(dir, Duration.ofMinutes(1), noLinks)) {
+      parentWithPackAndRefs(s, "p");
+      s.fork("p", "c1", false).orElseThrow();
+      int afterFirst = attempts.get();
+      s.fork("p", "c2", false).orElseThrow();
+      // after a failed link and a failed retry on a fresh copy, nothing is linked or replaced
+      assertThat(afterFirst).isEqualTo(4); // config, then the refs file
+      assertThat(attempts.get()).isEqualTo(afterFirst);
+      assertThat(s.repositoryDirectory("c2").resolve("artifacts/fork"))
+          .hasSameBinaryContentAs(s.repositoryDirectory("c1").resolve("artifacts/fork"));
+      assertThat(s.repositoryDirectory("c2").resolve("artifacts/refs"))
+          .hasSameBinaryContentAs(s.repositoryDirectory("p").resolve("artifacts/refs"));
     }
   }
 

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,8 @@ public final class FsRefStore implements RefStore {
   // content of the mirrors as last written (guarded by lock)
   private byte[] headMirror;
   private byte[] packedRefsMirror;
+  // false once a link failed twice in a row (guarded by lock)
+  private boolean linksWork = true;
 
   FsRefStore(FsRepository repo, NavigableMap<String, RefValue> refs) {
     this.repo = repo;
@@ -163,17 +166,46 @@ public final class FsRefStore implements RefStore {
     synchronized (lock) {
       // under the lock the file on disk holds exactly the published snapshot
       NavigableMap<String, RefValue> snapshot = refs;
-      if (!tryLink(refsTarget, layout.refsFile)) {
+      if (!link(refsTarget, layout.refsFile, () -> RefsFile.serialize(snapshot), true)) {
         FsFiles.writeDurably(refsTarget, RefsFile.serialize(snapshot));
       }
-      if (headMirror == null || !tryLink(headTarget, layout.head)) {
+      if (headMirror == null || !link(headTarget, layout.head, () -> headMirror, false)) {
         FsFiles.writeNew(headTarget, RefsFile.renderHead(snapshot));
       }
-      if (packedRefsMirror == null || !tryLink(packedRefsTarget, layout.packedRefs)) {
+      if (packedRefsMirror == null
+          || !link(packedRefsTarget, layout.packedRefs, () -> packedRefsMirror, false)) {
         FsFiles.writeNew(packedRefsTarget, RefsFile.renderPackedRefs(snapshot));
       }
       return snapshot;
     }
+  }
+
+  /**
+   * Links {@code link} to {@code existing}, whose content is {@code content}. When the link fails
+   * because {@code existing} has reached its file system's link limit (65,000 on ext4: one parent
+   * with that many forks, forks of its forks included, all sharing one inode), {@code existing} is
+   * replaced by a fresh copy of itself, which later forks link to, and the link is tried once more.
+   * Called under {@link #lock}, so {@code content} is what the file holds.
+   *
+   * @return false when no link could be made; {@code link} does not exist then
+   */
+  private boolean link(Path link, Path existing, Supplier<byte[]> content, boolean durable)
+      throws IOException {
+    if (!linksWork) {
+      return false;
+    }
+    if (tryLink(link, existing)) {
+      return true;
+    }
+    FsFiles.replace(existing, content.get(), durable);
+    if (tryLink(link, existing)) {
+      return true;
+    }
+    // not the link limit: this file system cannot link here, so stop trying (and replacing)
+    linksWork = false;
+    LOG.info("repository {}: hard links fail in {}, forks get private copies of its refs",
+        repo.id(), existing.getParent());
+    return false;
   }
 
   private boolean tryLink(Path link, Path existing) throws IOException {

@@ -34,6 +34,7 @@ public final class SharedFiles {
   /** Content hash -> a file known to exist durably with that content. */
   private final Map<String, Path> durable = new ConcurrentHashMap<>();
   private final Object createLock = new Object();
+  private volatile boolean linksWork = true;
 
   private SharedFiles(Path dir, FsOptions.FaultInjector faults) {
     this.dir = dir;
@@ -76,6 +77,9 @@ public final class SharedFiles {
    *     target} does not exist then
    */
   public boolean link(Path target, byte[] content) throws IOException {
+    if (!linksWork) {
+      return false;
+    }
     String name = name(content);
     Path shared = durable.get(name);
     if (shared == null) {
@@ -86,7 +90,8 @@ public final class SharedFiles {
       Files.createLink(target, shared);
       return true;
     } catch (UnsupportedOperationException e) {
-      LOG.debug("cannot link {} to {}: {}", target, shared, e.toString());
+      linksWork = false;
+      LOG.info("no hard links in {} ({}), forks get private copies", dir, e.toString());
       return false;
     } catch (FileSystemException e) {
       if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -103,7 +108,9 @@ public final class SharedFiles {
         Files.createLink(target, shared);
         return true;
       } catch (FileSystemException again) {
-        LOG.debug("cannot link {} to {}: {}", target, shared, again.toString());
+        // not the link limit: this file system cannot link here, so stop trying (and replacing)
+        linksWork = false;
+        LOG.info("hard links fail in {} ({}), forks get private copies", dir, again.toString());
         return false;
       }
     }
