@@ -4,7 +4,10 @@ package dev.artifacts;
  * Hides refs from some callers, for example so that a viewer sees only {@code
  * refs/heads/published}. A hidden ref is not advertised to git clients, cannot be pushed to, is
  * not readable over REST, and objects reachable only from hidden refs cannot be fetched by id.
- * {@code HEAD} is visible exactly when the ref it points at is.
+ * A symbolic ref is visible only when its own name and every name along its chain are (so an
+ * alias can neither reveal nor move a hidden ref, and a hidden alias cannot be read through its
+ * target); {@code HEAD} is visible exactly when the ref it points at is. Git, REST reads and REST
+ * writes all apply this one rule.
  *
  * <p>Set through {@link Artifacts.Builder#refVisibility}; the default shows every ref. Called
  * for many refs per request, possibly from many threads: implementations must be thread-safe,

@@ -158,6 +158,45 @@ class RefVisibilityEndToEndTest {
   }
 
   @Test
+  void gitRestReadsAndRestWritesJudgeASymbolicRefByEveryNameAlongItsChain() throws Exception {
+    // alias-mid -> refs/heads/hidden-mid -> published: the ends are visible, the middle is not;
+    // refs/heads/shadow -> published: a hidden name for a visible branch
+    org.eclipse.jgit.lib.Repository repo = artifacts.repository("site").orElseThrow();
+    assertThat(repo.getRefDatabase().newUpdate("refs/heads/hidden-mid", false).link("refs/heads/published"))
+        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
+    assertThat(repo.getRefDatabase().newUpdate("refs/heads/alias-mid", false).link("refs/heads/hidden-mid"))
+        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
+    assertThat(repo.getRefDatabase().newUpdate("refs/heads/shadow", false).link("refs/heads/published"))
+        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
+
+    GitE2e.Result listed = as("writer", "ls-remote", url());
+    assertThat(listed.ok()).as(listed.describe()).isTrue();
+    assertThat(GitE2e.parseRefs(listed.stdout()))
+        .containsOnlyKeys("HEAD", "refs/heads/main", "refs/heads/published");
+
+    for (String ref : List.of("alias-mid", "refs/heads/alias-mid", "shadow", "refs/heads/shadow")) {
+      rest.get("/v1/repos/site/blob?ref=" + ref + "&path=page.html", null, "X-User", "viewer")
+          .expect(404);
+      rest.get("/v1/repos/site/commits?ref=" + ref, null, "X-User", "writer").expect(404);
+    }
+    assertThat(rest.get("/v1/repos/site/blob?ref=published&path=page.html", null, "X-User", "viewer")
+            .expect(200).text())
+        .isEqualTo("final\n");
+
+    for (String branch : List.of("alias-mid", "shadow")) {
+      Map<String, Object> body = new java.util.LinkedHashMap<>();
+      body.put("branch", branch);
+      body.put("parent", published);
+      body.put("message", "through " + branch);
+      body.put("changes", List.of(Map.of("op", "write", "path", "page.html", "content", "moved\n")));
+      RestHarness.Answer refused =
+          rest.call("POST", "/v1/repos/site/commits", null, body, "X-User", "writer");
+      assertThat(refused.expect(403).errorCode()).as(branch).isEqualTo("ref_forbidden");
+    }
+    assertThat(repo.exactRef("refs/heads/published").getObjectId().name()).isEqualTo(published);
+  }
+
+  @Test
   void writerCannotPushToARefHiddenFromIt() {
     Path work = tmp.resolve("writer");
     GitE2e.Result cloned = as("writer", "clone", "-q", url(), work.toString());

@@ -1,6 +1,7 @@
 package dev.artifacts.internal.git;
 
 import dev.artifacts.PushLimits;
+import dev.artifacts.internal.RefChains;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -144,31 +145,15 @@ public final class GitService {
     return up;
   }
 
-  /**
-   * Keeps the refs whose name and, for a symbolic ref, every name along its chain pass {@code
-   * visible}; HEAD is judged by what it points at.
-   */
+  /** Keeps the refs the caller may see ({@link RefChains#isVisible}). */
   private static Map<String, Ref> onlyVisible(Map<String, Ref> refs, Predicate<String> visible) {
     Map<String, Ref> out = new HashMap<>();
     for (Map.Entry<String, Ref> e : refs.entrySet()) {
-      Ref ref = e.getValue();
-      if ((ref.getName().equals(Constants.HEAD) ? visibleTarget(ref.getTarget(), visible) : visibleTarget(ref, visible))) {
+      if (RefChains.isVisible(e.getValue(), visible)) {
         out.put(e.getKey(), e.getValue());
       }
     }
     return out;
-  }
-
-  /** @return whether {@code ref}'s name and every name its symbolic chain passes through are visible */
-  private static boolean visibleTarget(Ref ref, Predicate<String> visible) {
-    for (Ref r = ref; ; r = r.getTarget()) {
-      if (!visible.test(r.getName())) {
-        return false;
-      }
-      if (!r.isSymbolic()) {
-        return true;
-      }
-    }
   }
 
   /** A push may update a ref when it and, if it is symbolic, the refs it leads to are visible. */
@@ -178,7 +163,7 @@ public final class GitService {
     }
     try {
       Ref current = repo.getRefDatabase().exactRef(refName);
-      return current == null || visibleTarget(current, visible);
+      return current == null || RefChains.isVisible(current, visible);
     } catch (IOException e) {
       // Cannot tell where the ref leads: refuse rather than risk writing a hidden ref.
       return false;

@@ -5,6 +5,7 @@ import dev.artifacts.ArtifactsException;
 import dev.artifacts.Principal;
 import dev.artifacts.RefInfo;
 import dev.artifacts.internal.Failures;
+import dev.artifacts.internal.RefChains;
 import dev.artifacts.internal.engine.EngineRepository;
 import dev.artifacts.repo.Repo;
 import java.io.IOException;
@@ -61,14 +62,14 @@ public final class DefaultRepo implements Repo {
   }
 
   /**
-   * @return true when the caller may see {@code ref}; a symbolic ref is judged by the ref it
-   *     finally points at (following a chain of symbolic refs)
+   * @return true when the caller may see {@code ref}: its name and, for a symbolic ref, every
+   *     name along its chain ({@link RefChains#isVisible})
    */
   public boolean isVisible(Ref ref) {
-    return isVisible(ref.getLeaf().getName());
+    return viewer == null || RefChains.isVisible(ref, this::isVisible);
   }
 
-  /** @return true when the caller may see the (non-symbolic) ref named {@code refName} */
+  /** @return true when the caller may see a ref named {@code refName} (its name alone) */
   public boolean isVisible(String refName) {
     return viewer == null || artifacts.isRefVisible(viewer, id(), refName);
   }

@@ -363,10 +363,10 @@ final class RepoWrites {
     }
     boolean visible = repo.isVisible(branch);
     if (visible) {
-      // a symbolic ref moves its target: that must be visible too
+      // a symbolic ref moves its target: every ref along its chain must be visible too
       try {
         Ref ref = git.exactRef(branch);
-        visible = ref == null || !ref.isSymbolic() || repo.isVisible(ref);
+        visible = ref == null || repo.isVisible(ref);
       } catch (IOException e) {
         throw Failures.unchecked(e);
       }
