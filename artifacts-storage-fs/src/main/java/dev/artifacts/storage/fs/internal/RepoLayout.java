@@ -99,14 +99,15 @@ public final class RepoLayout {
 
   /**
    * Builds a fork at {@link #dir} (which must not exist) so that renaming the directory into place
-   * publishes it. No file is created and fsynced: the authoritative {@code artifacts/refs} is a
-   * hard link to the parent's ({@link FsRefStore#shareWithFork}), {@code artifacts/fork} and
-   * {@code config} are hard links to durable {@link SharedFiles} (every fork of one parent has the
-   * same record), so making the fork durable takes two directory fsyncs ({@code artifacts/} and
-   * the fork's directory). Where links cannot be made, private copies are written (the
-   * authoritative ones fsynced). {@code HEAD} and {@code packed-refs} are linked to the parent's
-   * current mirrors or written; they and {@code objects/info/alternates} are derived and rebuilt
-   * when the repository is loaded. {@code artifacts/packs}, {@code artifacts/incoming/} and
+   * publishes it. No file is created: the authoritative {@code artifacts/refs} is a hard link to
+   * the parent's ({@link FsRefStore#shareWithFork}), {@code artifacts/fork}, {@code config} and
+   * {@code objects/info/alternates} are hard links to durable {@link SharedFiles} (every fork of
+   * one parent has the same record and alternates), so a fork adds only its five directories to
+   * the disk and making it durable takes two directory fsyncs ({@code artifacts/} and the fork's
+   * directory). Where links cannot be made, private copies are written (the authoritative ones
+   * fsynced). {@code HEAD} and {@code packed-refs} are linked to the parent's current mirrors or
+   * written; they, {@code config} and {@code objects/info/alternates} are derived and rebuilt when
+   * the repository is loaded. {@code artifacts/packs}, {@code artifacts/incoming/} and
    * {@code objects/pack/} are created by the first write.
    *
    * @param parentDir the parent's final directory (in {@code repos/}), for the alternates file
@@ -125,7 +126,10 @@ public final class RepoLayout {
     if (!shared.link(this.config, config)) {
       FsFiles.writeNew(this.config, config);
     }
-    FsFiles.writeNew(alternates, alternatesContent(parentDir));
+    byte[] alternatesBytes = alternatesContent(parentDir);
+    if (!shared.link(alternates, alternatesBytes)) {
+      FsFiles.writeNew(alternates, alternatesBytes);
+    }
     NavigableMap<String, RefValue> refs = parentRefs.shareWithFork(refsFile, head, packedRefs);
     byte[] fork = record.serialize();
     if (!shared.link(forkRecord, fork)) {
