@@ -146,7 +146,12 @@ public interface Repo {
 
   /**
    * Compares two trees, with rename detection (50% similarity, as {@code git diff -M}) and the
-   * Myers algorithm {@code git diff} uses by default.
+   * Myers algorithm {@code git diff} uses by default. The work is bounded whatever the trees hold:
+   * Myers runs on differing regions of at most 10,000 lines and 200,000 region lines per call,
+   * other regions use JGit's histogram diff (close to linear; a region it cannot split is one
+   * replacement, so its hunks may differ from git's); blobs over 16 MiB are binary; and at most
+   * 64 MiB of text is compared: past it the result is {@link Diff#truncated()} and the remaining
+   * files carry no counts or hunks.
    *
    * @param from the old side (a commit, tag or tree); null or empty means the first parent of
    *     {@code to} (the empty tree for a root commit)

@@ -33,10 +33,10 @@ import java.util.regex.Pattern;
 import java.util.zip.GZIPOutputStream;
 import org.eclipse.jgit.diff.DiffEntry;
 import org.eclipse.jgit.diff.DiffFormatter;
-import org.eclipse.jgit.diff.MyersDiff;
 import org.eclipse.jgit.errors.IncorrectObjectTypeException;
 import org.eclipse.jgit.errors.LargeObjectException;
 import org.eclipse.jgit.errors.MissingObjectException;
+import org.eclipse.jgit.lib.AbbreviatedObjectId;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
@@ -309,6 +309,25 @@ final class ContentReads {
 
   // ------------------------------------------------------------------ diff
 
+  /** Larger blobs are reported as binary, as by {@code git diff} with a big-file threshold. */
+  private static final int BINARY_THRESHOLD = 16 << 20;
+  /** Text content one diff request compares line by line at most (both sides of every file). */
+  static final long MAX_LINE_DIFF_CONTENT = 64L << 20;
+
+  /** @return the bytes of a blob that a line diff would read, 0 for none or a binary-sized one */
+  private static long textSize(ObjectReader reader, AbbreviatedObjectId id)
+      throws IOException {
+    if (id == null || !id.isComplete() || id.toObjectId().equals(ObjectId.zeroId())) {
+      return 0;
+    }
+    try {
+      long size = reader.getObjectSize(id.toObjectId(), Constants.OBJ_BLOB);
+      return size > BINARY_THRESHOLD ? 0 : size;
+    } catch (MissingObjectException | IncorrectObjectTypeException notABlobHere) {
+      return 0; // a submodule's commit
+    }
+  }
+
   Diff diff(String from, String to, long maxBytes) {
     java.io.ByteArrayOutputStream patch = new java.io.ByteArrayOutputStream();
     try (RevWalk walk = new RevWalk(repo.git());
@@ -340,14 +359,15 @@ final class ContentReads {
       String toId = newSide.commit() != null ? newSide.commit().name() : newSide.tree().name();
 
       fmt.setRepository(repo.git());
-      fmt.setDiffAlgorithm(MyersDiff.INSTANCE);
+      fmt.setDiffAlgorithm(new BoundedDiff());
       fmt.setContext(3);
-      fmt.setBinaryFileThreshold(16 << 20);
+      fmt.setBinaryFileThreshold(BINARY_THRESHOLD);
       fmt.setDetectRenames(true);
       fmt.getRenameDetector().setRenameScore(50);
       List<DiffEntry> entries = fmt.scan(oldTree, newSide.tree());
       List<FileDiff> files = new ArrayList<>(entries.size());
       long budget = maxBytes;
+      long contentLeft = MAX_LINE_DIFF_CONTENT;
       boolean truncated = false;
       for (DiffEntry e : entries) {
         FileDiff.Status status = switch (e.getChangeType()) {
@@ -364,10 +384,15 @@ final class ContentReads {
         String oldId = status == FileDiff.Status.ADDED ? null : e.getOldId().name();
         String newId = status == FileDiff.Status.DELETED ? null : e.getNewId().name();
         int score = status == FileDiff.Status.RENAMED || status == FileDiff.Status.COPIED ? e.getScore() : 0;
+        long content = truncated ? 0 : textSize(walk.getObjectReader(), e.getOldId()) + textSize(walk.getObjectReader(), e.getNewId());
+        if (content > contentLeft) {
+          truncated = true; // reading and comparing more would be unbounded work for one request
+        }
         if (truncated) {
           files.add(new FileDiff(status, oldPath, newPath, oldMode, newMode, oldId, newId, score, false, null, null, List.of()));
           continue;
         }
+        contentLeft -= content;
         patch.reset();
         fmt.format(e);
         fmt.flush();
