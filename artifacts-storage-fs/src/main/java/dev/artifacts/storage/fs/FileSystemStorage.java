@@ -73,13 +73,13 @@ import org.slf4j.LoggerFactory;
  * retried at a later commit.
  *
  * <p><b>Forks.</b> A fork is a repository directory with no packs whose refs file, git mirrors
- * ({@code HEAD}, {@code packed-refs}), {@code config} and record of its parent and read-only flag
- * ({@code artifacts/fork}) are hard links to files it shares with its parent or with the parent's
- * other forks (a file is replaced by rename, never rewritten in place, so a write to either side
- * unshares it), plus, for stock git, {@code objects/info/alternates} naming the parent's {@code
- * objects} directory by absolute path. It costs about 0.2 KiB of file bytes whatever the parent's
- * size or number of refs, no file fsync and two directory fsyncs, plus the {@code repos/} fsync
- * shared with concurrent creates and forks. A repository with forks cannot be deleted ({@link
+ * ({@code HEAD}, {@code packed-refs}), {@code config}, record of its parent and read-only flag
+ * ({@code artifacts/fork}) and, for stock git, {@code objects/info/alternates} naming the parent's
+ * {@code objects} directory by absolute path are hard links to files it shares with its parent or
+ * with the parent's other forks (a file is replaced by rename, never rewritten in place, so a
+ * write to either side unshares it). It adds five directories and no file content whatever the
+ * parent's size or number of refs, and costs no file fsync and two directory fsyncs, plus the
+ * {@code repos/} fsync shared with concurrent creates and forks. A repository with forks cannot be deleted ({@link
  * DeleteResult#HAS_FORKS}); fork and delete of the same repository are serialized.
  *
  * <p>Thread-safe. Repository stores are cached: {@link #open} returns the same instance until
@@ -285,8 +285,8 @@ public final class FileSystemStorage implements Storage {
    * {@inheritDoc}
    *
    * <p>The fork is built in {@code tmp/} (hard links to the parent's refs file and git mirrors and
-   * to the shared fork record and {@code config}; a new {@code objects/info/alternates}) and
-   * renamed into {@code repos/}, like {@link #create}. Cost: about 0.2 KiB of file bytes, two
+   * to the shared fork record, {@code config} and {@code objects/info/alternates}) and renamed
+   * into {@code repos/}, like {@link #create}. Cost: five directories and no file content, two
    * directory fsyncs before the rename and the group-committed {@code repos/} fsync after it (see
    * the module README); where the file system cannot hard-link, private copies are written and the
    * authoritative ones fsynced. Forks of the same parent run concurrently; a {@link #delete} of the
