@@ -91,6 +91,13 @@ class RefVisibilityEndToEndTest {
     return g.git(tmp, full);
   }
 
+  /** Makes {@code name} a new symbolic ref to {@code target}, behind the server's back. */
+  private static void link(org.eclipse.jgit.lib.Repository repo, String name, String target)
+      throws java.io.IOException {
+    assertThat(repo.getRefDatabase().newUpdate(name, false).link(target))
+        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"0", "2"})
   void viewerSeesOnlyThePublishedBranch(String protocol) {
@@ -133,10 +140,8 @@ class RefVisibilityEndToEndTest {
     // refs/heads/alias2 -> refs/heads/alias -> refs/heads/secret: both aliases pass the host's
     // name check, the branch they end at does not.
     org.eclipse.jgit.lib.Repository repo = artifacts.repository("site").orElseThrow();
-    assertThat(repo.getRefDatabase().newUpdate("refs/heads/alias", false).link("refs/heads/secret"))
-        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
-    assertThat(repo.getRefDatabase().newUpdate("refs/heads/alias2", false).link("refs/heads/alias"))
-        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
+    link(repo, "refs/heads/alias", "refs/heads/secret");
+    link(repo, "refs/heads/alias2", "refs/heads/alias");
 
     GitE2e.Result listed = as("writer", "ls-remote", url());
     assertThat(listed.ok()).as(listed.describe()).isTrue();
@@ -162,12 +167,9 @@ class RefVisibilityEndToEndTest {
     // alias-mid -> refs/heads/hidden-mid -> published: the ends are visible, the middle is not;
     // refs/heads/shadow -> published: a hidden name for a visible branch
     org.eclipse.jgit.lib.Repository repo = artifacts.repository("site").orElseThrow();
-    assertThat(repo.getRefDatabase().newUpdate("refs/heads/hidden-mid", false).link("refs/heads/published"))
-        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
-    assertThat(repo.getRefDatabase().newUpdate("refs/heads/alias-mid", false).link("refs/heads/hidden-mid"))
-        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
-    assertThat(repo.getRefDatabase().newUpdate("refs/heads/shadow", false).link("refs/heads/published"))
-        .isEqualTo(org.eclipse.jgit.lib.RefUpdate.Result.NEW);
+    link(repo, "refs/heads/hidden-mid", "refs/heads/published");
+    link(repo, "refs/heads/alias-mid", "refs/heads/hidden-mid");
+    link(repo, "refs/heads/shadow", "refs/heads/published");
 
     GitE2e.Result listed = as("writer", "ls-remote", url());
     assertThat(listed.ok()).as(listed.describe()).isTrue();

@@ -79,8 +79,9 @@ import org.slf4j.LoggerFactory;
  * with the parent's other forks (a file is replaced by rename, never rewritten in place, so a
  * write to either side unshares it). It adds five directories and no file content whatever the
  * parent's size or number of refs, and costs no file fsync and two directory fsyncs, plus the
- * {@code repos/} fsync shared with concurrent creates and forks. A repository with forks cannot be deleted ({@link
- * DeleteResult#HAS_FORKS}); fork and delete of the same repository are serialized.
+ * {@code repos/} fsync shared with concurrent creates and forks. A repository with forks cannot
+ * be deleted ({@link DeleteResult#HAS_FORKS}); fork and delete of the same repository are
+ * serialized.
  *
  * <p>Thread-safe. Repository stores are cached: {@link #open} returns the same instance until
  * the repository is deleted.
