@@ -8,7 +8,11 @@ import dev.artifacts.spi.Storage;
 import dev.artifacts.spi.StorageException;
 import dev.artifacts.spi.TokenStore;
 import dev.artifacts.storage.fs.internal.GroupSync;
+import dev.artifacts.storage.fs.internal.ForkJournal;
 import dev.artifacts.storage.fs.internal.ForkRecord;
+import dev.artifacts.storage.fs.internal.FsRefStore;
+import dev.artifacts.storage.fs.internal.RefsFile;
+import dev.artifacts.storage.fs.internal.SealedText;
 import dev.artifacts.storage.fs.internal.FsFiles;
 import dev.artifacts.storage.fs.internal.FsOptions;
 import dev.artifacts.storage.fs.internal.FsRepository;
@@ -22,6 +26,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -100,6 +105,7 @@ public final class FileSystemStorage implements Storage {
   private final FileLock lock;
   private final FsTokenStore tokens;
   private final SharedFiles shared;
+  private final ForkJournal forkJournal;
   // group commit of the repos/ fsync after a create's or fork's rename
   private final GroupSync reposSync;
   private final NavigableSet<String> ids = new ConcurrentSkipListSet<>();
@@ -146,6 +152,14 @@ public final class FileSystemStorage implements Storage {
     FsFiles.emptyDirectoryQuietly(tmpDir);
     FsFiles.emptyDirectoryQuietly(trashDir);
     FsFiles.deleteTempFilesQuietly(dataDir);
+    this.shared = SharedFiles.open(dataDir.resolve("shared"), options.faults());
+    this.forkJournal = ForkJournal.open(dataDir.resolve("forks"));
+    try {
+      recoverForks();
+    } catch (IOException | RuntimeException e) {
+      forkJournal.close();
+      throw e;
+    }
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(reposDir)) {
       for (Path p : entries) {
         String name = p.getFileName().toString();
@@ -170,8 +184,88 @@ public final class FileSystemStorage implements Storage {
         LOG.error("fork {} refers to missing parent {}", e.getKey(), e.getValue());
       }
     }
-    this.shared = SharedFiles.open(dataDir.resolve("shared"), options.faults());
-    this.tokens = FsTokenStore.load(dataDir.resolve("tokens"), lifecycle, options);
+    // after recovery: every fork the journal names links its shared files again
+    shared.removeUnlinked();
+    try {
+      this.tokens = FsTokenStore.load(dataDir.resolve("tokens"), lifecycle, options);
+    } catch (IOException | RuntimeException e) {
+      forkJournal.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Brings every fork directory in line with the fork journal after a crash: a fork whose
+   * directory was not settled and is not whole (a crash lost entries that were never fsynced) is
+   * rebuilt from its record; a fork whose deletion was recorded but whose directory is still there
+   * is removed.
+   */
+  private void recoverForks() throws IOException {
+    boolean changed = false;
+    for (String id : forkJournal.deletedAtOpen()) {
+      Path dir = reposDir.resolve(id);
+      RepoLayout layout = new RepoLayout(dir);
+      // an original created after the deletion has artifacts/packs and no fork record
+      if (Files.isDirectory(dir)
+          && (Files.exists(layout.forkRecord) || !Files.exists(layout.packManifest))) {
+        LOG.info("finishing the deletion of fork {}, interrupted by a crash", id);
+        Files.move(dir, trashDir.resolve(id + "-" + FsFiles.randomSuffix()),
+            StandardCopyOption.ATOMIC_MOVE);
+        changed = true;
+      }
+    }
+    for (ForkJournal.Entry fork : forkJournal.unsettled()) {
+      Path dir = reposDir.resolve(fork.childId());
+      if (isWhole(dir, fork)) {
+        continue;
+      }
+      LOG.warn("fork {} of {}: a crash left its directory incomplete; rebuilding it from the fork"
+          + " journal", fork.childId(), fork.parentId());
+      if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+        Files.move(dir, trashDir.resolve(fork.childId() + "-" + FsFiles.randomSuffix()),
+            StandardCopyOption.ATOMIC_MOVE);
+      }
+      FsRefStore.ForkImage image;
+      try {
+        byte[] refs = shared.read(fork.refsFile());
+        image = FsRefStore.ForkImage.of(RefsFile.parse(refs), refs);
+      } catch (IOException | SealedText.CorruptFileException e) {
+        throw new StorageException(
+            "fork " + fork.childId() + " cannot be rebuilt: the refs its journal record names"
+                + " are unreadable: " + e.getMessage(), e);
+      }
+      Path stage = tmpDir.resolve(fork.childId() + "-" + FsFiles.randomSuffix());
+      new RepoLayout(stage)
+          .initializeFork(reposDir.resolve(fork.parentId()), fork.forkRecord(), image, shared);
+      Files.move(stage, dir, StandardCopyOption.ATOMIC_MOVE);
+      changed = true;
+    }
+    if (changed) {
+      FsFiles.fsyncDirectory(reposDir);
+    }
+    FsFiles.emptyDirectoryQuietly(trashDir);
+  }
+
+  /** @return whether {@code dir} holds {@code fork}'s record and a readable refs file */
+  private static boolean isWhole(Path dir, ForkJournal.Entry fork) {
+    RepoLayout layout = new RepoLayout(dir);
+    try {
+      byte[] record = FsFiles.readIfExists(layout.forkRecord);
+      byte[] refs = FsFiles.readIfExists(layout.refsFile);
+      return record != null
+          && refs != null
+          && ForkRecord.parse(record).equals(fork.forkRecord())
+          && RefsFile.parse(refs) != null;
+    } catch (IOException | SealedText.CorruptFileException e) {
+      return false;
+    }
+  }
+
+  /** Settles a fork before its first write; see {@link ForkJournal}. */
+  private void settle(FsRepository fork) throws IOException {
+    fork.layout().settleFork();
+    reposSync.sync(); // its rename into repos/
+    forkJournal.recordSettled(fork.id());
   }
 
   /**
@@ -259,7 +353,7 @@ public final class FileSystemStorage implements Storage {
         Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
         published = true;
         reposSync.sync(); // shared with concurrent creates and forks
-        FsRepository repo = FsRepository.load(id, target, lifecycle, options);
+        FsRepository repo = FsRepository.load(id, target, lifecycle, options, null);
         register(id, repo);
         registered = true;
         return Optional.of(repo);
@@ -310,18 +404,22 @@ public final class FileSystemStorage implements Storage {
         boolean registered = false;
         Path target = reposDir.resolve(childId);
         Path stage = tmpDir.resolve(childId + "-" + FsFiles.randomSuffix());
+        boolean journaled = false;
         boolean published = false;
         try {
           ForkRecord record = new ForkRecord(parentId, readOnly);
-          NavigableMap<String, RefValue> refs =
+          FsRefStore.ForkImage image = parent.refs().forkImage();
+          String refsFile =
               new RepoLayout(stage)
-                  .initializeFork(reposDir.resolve(parentId), record, parent.refs(), shared);
+                  .initializeFork(reposDir.resolve(parentId), record, image, shared);
+          journaled = true; // from here on, a failure must be undone in the journal too
+          forkJournal.recordFork(new ForkJournal.Entry(childId, parentId, readOnly, refsFile));
           options.faults().at(FsOptions.FaultInjector.FORK_BEFORE_RENAME);
           Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
           published = true;
-          reposSync.sync(); // shared with concurrent creates and forks
           FsRepository repo =
-              FsRepository.ofNewFork(childId, target, record, refs, lifecycle, options);
+              FsRepository.ofNewFork(
+                  childId, target, record, image.refs(), lifecycle, options, this::settle);
           // index first: a delete of the child can only start once it is registered
           indexFork(parentId, childId);
           register(childId, repo);
@@ -329,6 +427,9 @@ public final class FileSystemStorage implements Storage {
           return Optional.of(repo);
         } catch (IOException | RuntimeException e) {
           FsFiles.deleteRecursivelyQuietly(stage);
+          if (journaled) {
+            forgetFailedFork(childId, e);
+          }
           if (published) {
             unpublish(target);
           }
@@ -424,6 +525,18 @@ public final class FileSystemStorage implements Storage {
     }
   }
 
+  /** Records a fork that failed after its journal record, so a crash recovery does not build it. */
+  private void forgetFailedFork(String childId, Exception cause) {
+    try {
+      forkJournal.recordDelete(childId);
+      forkJournal.deleted(childId);
+    } catch (IOException | RuntimeException e) {
+      cause.addSuppressed(e);
+      LOG.error("fork {} failed, and so did its removal from the fork journal: it may appear"
+          + " after a restart: {}", childId, e.toString());
+    }
+  }
+
   private void unpublish(Path target) {
     Path trash = trashDir.resolve(target.getFileName() + "-" + FsFiles.randomSuffix());
     try {
@@ -453,7 +566,13 @@ public final class FileSystemStorage implements Storage {
       if (repo != null) {
         return Optional.of(repo);
       }
-      repo = FsRepository.load(id, reposDir.resolve(id), lifecycle, options);
+      repo =
+          FsRepository.load(
+              id,
+              reposDir.resolve(id),
+              lifecycle,
+              options,
+              forkJournal.isUnsettled(id) ? this::settle : null);
       cache.put(id, repo);
       return Optional.of(repo);
     }
@@ -505,6 +624,16 @@ public final class FileSystemStorage implements Storage {
           return DeleteResult.HAS_FORKS;
         }
         tokens.removeRepository(id);
+        boolean journaled = forkJournal.hasRecord(id);
+        if (journaled) {
+          // from here on a crash recovery finishes the deletion: the directory may not be
+          // durable on its own, and the journal would otherwise rebuild it
+          try {
+            forkJournal.recordDelete(id);
+          } catch (IOException e) {
+            throw new StorageException("cannot delete repository " + id, e);
+          }
+        }
         FsRepository cached = cache.get(id);
         if (cached != null) {
           cached.markDeleted(); // waits for writes in flight; later ones fail
@@ -529,6 +658,9 @@ public final class FileSystemStorage implements Storage {
           // stays in its parent's fork list: the parent cannot be deleted by this process
           throw new StorageException(
               "repository " + id + " deleted but the deletion could not be made durable", e);
+        }
+        if (journaled) {
+          forkJournal.deleted(id);
         }
         unindexFork(id);
         // its (empty) fork set: no fork of it is in flight (this holds its stripe's write lock)
@@ -568,6 +700,7 @@ public final class FileSystemStorage implements Storage {
         repo.awaitWrites();
       }
       tokens.close();
+      forkJournal.close();
       cache.clear();
     } catch (RuntimeException e) {
       LOG.warn("error while closing {}: {}", dataDir, e.toString());

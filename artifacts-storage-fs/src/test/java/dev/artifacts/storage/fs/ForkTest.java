@@ -170,10 +170,14 @@ class ForkTest {
       // nothing is its own: alternates, like the fork record, is the same for every fork of p
       assertThat(added).isZero();
       assertThat(c2.resolve("objects/info/alternates")).hasContent(parent.resolve("objects").toString());
-      assertThat(Files.isSameFile(c2.resolve("artifacts/refs"), parent.resolve("artifacts/refs")))
-          .isTrue();
-      assertThat(Files.isSameFile(c2.resolve("packed-refs"), parent.resolve("packed-refs")))
-          .isTrue();
+      // forks made while the parent's refs do not change share one refs file and its mirrors
+      for (String f : List.of("artifacts/refs", "packed-refs", "HEAD")) {
+        assertThat(Files.isSameFile(c2.resolve(f), s.repositoryDirectory("c1").resolve(f)))
+            .as(f)
+            .isTrue();
+        assertThat(fileKey(c2.resolve(f))).as(f).isIn(inodes(dir.resolve("shared")));
+      }
+      assertThat(c2.resolve("artifacts/refs")).hasSameBinaryContentAs(parent.resolve("artifacts/refs"));
       assertThat(before).isPositive();
 
       // updates replace names, never write through a link: each side keeps its own refs
@@ -244,20 +248,19 @@ class ForkTest {
     try (FileSystemStorage s = TestSupport.open(dir, Duration.ofMinutes(1), linkLimit)) {
       parentWithPackAndRefs(s, "p");
       p = s.repositoryDirectory("p");
-      byte[] refsBefore = Files.readAllBytes(p.resolve("artifacts/refs"));
-      Object refsInodeBefore = fileKey(p.resolve("artifacts/refs"));
+      Object parentRefs = fileKey(p.resolve("artifacts/refs"));
       for (String id : List.of("c1", "c2")) {
         s.fork("p", id, false).orElseThrow();
         Path c = s.repositoryDirectory(id);
-        for (String f : List.of("artifacts/refs", "HEAD", "packed-refs")) {
-          assertThat(Files.isSameFile(c.resolve(f), p.resolve(f))).as(id + " " + f).isTrue();
-        }
-        for (String f : List.of("artifacts/fork", "config", "objects/info/alternates")) {
+        for (String f : List.of("artifacts/refs", "HEAD", "packed-refs", "artifacts/fork",
+            "config", "objects/info/alternates")) {
           assertThat(fileKey(c.resolve(f))).as(id + " " + f).isIn(inodes(dir.resolve("shared")));
         }
+        assertThat(c.resolve("artifacts/refs")).hasSameBinaryContentAs(p.resolve("artifacts/refs"));
       }
-      assertThat(fileKey(p.resolve("artifacts/refs"))).isNotEqualTo(refsInodeBefore);
-      assertThat(p.resolve("artifacts/refs")).hasBinaryContent(refsBefore);
+      // the parent's own files are never linked
+      assertThat(fileKey(p.resolve("artifacts/refs"))).isEqualTo(parentRefs);
+      assertThat(Files.getAttribute(p.resolve("artifacts/refs"), "unix:nlink")).isEqualTo(1);
       assertThat(Files.isSameFile(
               s.repositoryDirectory("c1").resolve("artifacts/refs"),
               s.repositoryDirectory("c2").resolve("artifacts/refs")))
@@ -289,7 +292,7 @@ class ForkTest {
       int afterFirst = attempts.get();
       s.fork("p", "c2", false).orElseThrow();
       // after a failed link and a failed retry on a fresh copy, nothing is linked or replaced
-      assertThat(afterFirst).isEqualTo(4); // config, then the refs file
+      assertThat(afterFirst).isEqualTo(2); // config, then config again on a fresh copy
       assertThat(attempts.get()).isEqualTo(afterFirst);
       assertThat(s.repositoryDirectory("c2").resolve("artifacts/fork"))
           .hasSameBinaryContentAs(s.repositoryDirectory("c1").resolve("artifacts/fork"));
@@ -303,13 +306,14 @@ class ForkTest {
     try (FileSystemStorage s = TestSupport.open(dir)) {
       s.create("p");
       s.fork("p", "c", false).orElseThrow();
-      assertThat(entries(dir.resolve("shared"))).hasSize(3); // fork record, config, alternates
+      // fork record, config, alternates, refs, HEAD, packed-refs
+      assertThat(entries(dir.resolve("shared"))).hasSize(6);
       assertThat(s.delete("c")).isEqualTo(dev.artifacts.spi.DeleteResult.DELETED);
     }
     try (FileSystemStorage s = TestSupport.open(dir)) {
       assertThat(entries(dir.resolve("shared"))).isEmpty();
       s.fork("p", "c", false).orElseThrow(); // and they come back when needed
-      assertThat(entries(dir.resolve("shared"))).hasSize(3);
+      assertThat(entries(dir.resolve("shared"))).hasSize(6);
     }
   }
 

@@ -6,7 +6,6 @@ import dev.artifacts.spi.RefStore;
 import dev.artifacts.spi.RefValue;
 import dev.artifacts.spi.StorageException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
@@ -18,7 +17,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,8 +40,8 @@ public final class FsRefStore implements RefStore {
   // content of the mirrors as last written (guarded by lock)
   private byte[] headMirror;
   private byte[] packedRefsMirror;
-  // false once a link failed twice in a row (guarded by lock)
-  private boolean linksWork = true;
+  // the image of the last snapshot a fork was made of
+  private volatile ForkImage forkImage;
 
   FsRefStore(FsRepository repo, NavigableMap<String, RefValue> refs) {
     this.repo = repo;
@@ -150,76 +148,35 @@ public final class FsRefStore implements RefStore {
   }
 
   /**
-   * Gives a new fork this repository's refs as they are now: {@code refsTarget} becomes a hard
-   * link to {@code artifacts/refs} (a durable file, never modified in place: later updates of
-   * either repository replace their own name by rename), and {@code headTarget} and {@code
-   * packedRefsTarget} links to the git mirrors when they are known to be current, so the fork's
-   * refs cost no bytes and no file fsync. Where a link cannot be made a private copy is written
-   * ({@code artifacts/refs} fsynced, the mirrors not). The caller makes the new entries durable by
-   * fsyncing their directories.
-   *
-   * @return the refs the fork starts with (immutable)
+   * The content a new fork of this repository starts with: its refs as they are now, serialized
+   * as {@code artifacts/refs} and as the git mirrors. Computed once per refs snapshot, so
+   * concurrent forks of an unchanged parent share it.
    */
-  public NavigableMap<String, RefValue> shareWithFork(
-      Path refsTarget, Path headTarget, Path packedRefsTarget) throws IOException {
+  public record ForkImage(
+      NavigableMap<String, RefValue> refs, byte[] refsFile, byte[] head, byte[] packedRefs) {
+
+    /** @return the image of {@code refs} */
+    public static ForkImage of(NavigableMap<String, RefValue> refs) {
+      return of(refs, RefsFile.serialize(refs));
+    }
+
+    /** @return the image of {@code refs}, read from the refs file {@code refsFile} */
+    public static ForkImage of(NavigableMap<String, RefValue> refs, byte[] refsFile) {
+      return new ForkImage(
+          refs, refsFile, RefsFile.renderHead(refs), RefsFile.renderPackedRefs(refs));
+    }
+  }
+
+  /** @return what a fork made now starts with */
+  public ForkImage forkImage() {
     repo.checkReadable();
-    synchronized (lock) {
-      // under the lock the file on disk holds exactly the published snapshot
-      NavigableMap<String, RefValue> snapshot = refs;
-      if (!link(refsTarget, layout.refsFile, () -> RefsFile.serialize(snapshot), true)) {
-        FsFiles.writeDurably(refsTarget, RefsFile.serialize(snapshot));
-      }
-      if (headMirror == null || !link(headTarget, layout.head, () -> headMirror, false)) {
-        FsFiles.writeNew(headTarget, RefsFile.renderHead(snapshot));
-      }
-      if (packedRefsMirror == null
-          || !link(packedRefsTarget, layout.packedRefs, () -> packedRefsMirror, false)) {
-        FsFiles.writeNew(packedRefsTarget, RefsFile.renderPackedRefs(snapshot));
-      }
-      return snapshot;
+    NavigableMap<String, RefValue> snapshot = refs;
+    ForkImage image = forkImage;
+    if (image == null || image.refs() != snapshot) {
+      image = ForkImage.of(snapshot);
+      forkImage = image;
     }
-  }
-
-  /**
-   * Links {@code link} to {@code existing}, whose content is {@code content}. When the link fails
-   * because {@code existing} has reached its file system's link limit (65,000 on ext4: one parent
-   * with that many forks, forks of its forks included, all sharing one inode), {@code existing} is
-   * replaced by a fresh copy of itself, which later forks link to, and the link is tried once more.
-   * Called under {@link #lock}, so {@code content} is what the file holds.
-   *
-   * @return false when no link could be made; {@code link} does not exist then
-   */
-  private boolean link(Path link, Path existing, Supplier<byte[]> content, boolean durable)
-      throws IOException {
-    if (!linksWork) {
-      return false;
-    }
-    if (tryLink(link, existing)) {
-      return true;
-    }
-    FsFiles.replace(existing, content.get(), durable);
-    if (tryLink(link, existing)) {
-      return true;
-    }
-    // not the link limit: this file system cannot link here, so stop trying (and replacing)
-    linksWork = false;
-    LOG.info("repository {}: hard links fail in {}, forks get private copies of its refs",
-        repo.id(), existing.getParent());
-    return false;
-  }
-
-  private boolean tryLink(Path link, Path existing) throws IOException {
-    try {
-      repo.fault(FsOptions.FaultInjector.BEFORE_LINK);
-      Files.createLink(link, existing);
-      return true;
-    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
-      if (Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        throw e;
-      }
-      LOG.debug("cannot link {} to {}: {}", link, existing, e.toString());
-      return false;
-    }
+    return image;
   }
 
   /** Records that the mirrors on disk already hold {@code head} and {@code packedRefs}. */

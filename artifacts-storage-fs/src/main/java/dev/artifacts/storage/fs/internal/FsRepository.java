@@ -37,6 +37,15 @@ public final class FsRepository implements RepositoryStore {
   private volatile boolean deleted;
   private final FsObjectStore objects;
   private final FsRefStore refs;
+  // non-null while this is a fork whose directory is not durable on its own (see ForkJournal)
+  private volatile Settler settler;
+  private final Object settleLock = new Object();
+
+  /** Makes a fork's directory durable on its own, before its first write. */
+  @FunctionalInterface
+  public interface Settler {
+    void settle(FsRepository fork) throws IOException;
+  }
 
   private FsRepository(
       String id,
@@ -45,8 +54,10 @@ public final class FsRepository implements RepositoryStore {
       Lifecycle lifecycle,
       FsOptions options,
       Map<String, PackDescriptor> packs,
-      NavigableMap<String, RefValue> refValues) {
+      NavigableMap<String, RefValue> refValues,
+      Settler settler) {
     this.id = id;
+    this.settler = settler;
     this.fork = fork;
     this.layout = layout;
     this.lifecycle = lifecycle;
@@ -58,8 +69,12 @@ public final class FsRepository implements RepositoryStore {
   /**
    * Loads the repository at {@code dir}. Must only be called when nothing else of this process
    * uses the directory (first open after start or after create).
+   *
+   * @param settler for a fork that is not settled yet (see {@link ForkJournal}), what settles it
+   *     before its first write; null otherwise
    */
-  public static FsRepository load(String id, Path dir, Lifecycle lifecycle, FsOptions options) {
+  public static FsRepository load(
+      String id, Path dir, Lifecycle lifecycle, FsOptions options, Settler settler) {
     RepoLayout layout = new RepoLayout(dir);
     try {
       ForkRecord fork = readForkRecord(id, layout);
@@ -93,7 +108,8 @@ public final class FsRepository implements RepositoryStore {
       }
       cleanUp(id, layout, packs);
       syncDerived(layout, fork);
-      FsRepository repo = new FsRepository(id, fork, layout, lifecycle, options, packs, refValues);
+      FsRepository repo =
+          new FsRepository(id, fork, layout, lifecycle, options, packs, refValues, settler);
       repo.refs.syncMirrors(refValues, true);
       return repo;
     } catch (IOException e) {
@@ -104,6 +120,8 @@ public final class FsRepository implements RepositoryStore {
   /**
    * Wraps a fork just built by {@link RepoLayout#initializeFork} and published, without reading
    * it back.
+   *
+   * @param settler what makes its directory durable before its first write
    */
   public static FsRepository ofNewFork(
       String id,
@@ -111,9 +129,11 @@ public final class FsRepository implements RepositoryStore {
       ForkRecord fork,
       NavigableMap<String, RefValue> refValues,
       Lifecycle lifecycle,
-      FsOptions options) {
+      FsOptions options,
+      Settler settler) {
     RepoLayout layout = new RepoLayout(dir);
-    FsRepository repo = new FsRepository(id, fork, layout, lifecycle, options, Map.of(), refValues);
+    FsRepository repo =
+        new FsRepository(id, fork, layout, lifecycle, options, Map.of(), refValues, settler);
     repo.refs.assumeMirrors(RefsFile.renderHead(refValues), RefsFile.renderPackedRefs(refValues));
     return repo;
   }
@@ -219,6 +239,11 @@ public final class FsRepository implements RepositoryStore {
     return d != null && d.files().containsKey(fileName.substring(dot + 1));
   }
 
+  /** @return the paths of its directory */
+  public RepoLayout layout() {
+    return layout;
+  }
+
   @Override
   public String id() {
     return id;
@@ -252,14 +277,37 @@ public final class FsRepository implements RepositoryStore {
     }
   }
 
-  /** Enters a write; pair with {@link #endWrite()}. */
+  /**
+   * Enters a write; pair with {@link #endWrite()}. An unsettled fork is settled first: from its
+   * first write on, its directory holds state its journal record does not.
+   */
   void beginWrite() {
     writeGate.readLock().lock();
     try {
       checkReadable();
+      if (settler != null) {
+        settle();
+      }
     } catch (RuntimeException e) {
       writeGate.readLock().unlock();
       throw e;
+    }
+  }
+
+  private void settle() {
+    synchronized (settleLock) {
+      Settler s = settler;
+      if (s == null) {
+        return;
+      }
+      try {
+        s.settle(this);
+      } catch (IOException e) {
+        throw new StorageException(
+            "repository " + id + ": cannot make the fork's directory durable before its first"
+                + " write", e);
+      }
+      settler = null;
     }
   }
 

@@ -1,12 +1,10 @@
 package dev.artifacts.storage.fs.internal;
 
-import dev.artifacts.spi.RefValue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.NavigableMap;
 
 /**
  * Paths inside one repository directory, and creation of an empty repository.
@@ -99,44 +97,52 @@ public final class RepoLayout {
 
   /**
    * Builds a fork at {@link #dir} (which must not exist) so that renaming the directory into place
-   * publishes it. No file is created: the authoritative {@code artifacts/refs} is a hard link to
-   * the parent's ({@link FsRefStore#shareWithFork}), {@code artifacts/fork}, {@code config} and
-   * {@code objects/info/alternates} are hard links to durable {@link SharedFiles} (every fork of
-   * one parent has the same record and alternates), so a fork adds only its five directories to
-   * the disk and making it durable takes two directory fsyncs ({@code artifacts/} and the fork's
-   * directory). Where links cannot be made, private copies are written (the authoritative ones
-   * fsynced). {@code HEAD} and {@code packed-refs} are linked to the parent's current mirrors or
-   * written; they, {@code config} and {@code objects/info/alternates} are derived and rebuilt when
-   * the repository is loaded. {@code artifacts/packs}, {@code artifacts/incoming/} and
-   * {@code objects/pack/} are created by the first write.
+   * publishes it. No file is created: {@code artifacts/refs}, {@code artifacts/fork}, {@code
+   * config}, {@code HEAD}, {@code packed-refs} and {@code objects/info/alternates} are hard links
+   * to {@link SharedFiles} (every fork of one parent has the same record and alternates, and forks
+   * made while the parent's refs did not change the same refs and mirrors), so a fork adds only its
+   * five directories to the disk. Nothing is fsynced here: the fork journal record makes the fork
+   * durable, and the directory is settled (fsynced) before the fork's first write. Where links
+   * cannot be made, private copies are written. {@code artifacts/packs}, {@code
+   * artifacts/incoming/} and {@code objects/pack/} are created by the first write.
    *
    * @param parentDir the parent's final directory (in {@code repos/}), for the alternates file
-   * @param parentRefs the parent's refs, which the fork starts with
-   * @return the refs the fork starts with
+   * @param image the refs the fork starts with
+   * @return the shared file name of the fork's refs, which its journal record names
    */
-  public NavigableMap<String, RefValue> initializeFork(
-      Path parentDir, ForkRecord record, FsRefStore parentRefs, SharedFiles shared)
+  public String initializeFork(
+      Path parentDir, ForkRecord record, FsRefStore.ForkImage image, SharedFiles shared)
       throws IOException {
     Files.createDirectory(dir);
     Files.createDirectory(refsDir);
     Files.createDirectory(objectsDir);
     Files.createDirectory(infoDir);
     Files.createDirectory(metaDir);
-    byte[] config = CONFIG.getBytes(StandardCharsets.UTF_8);
-    if (!shared.link(this.config, config)) {
-      FsFiles.writeNew(this.config, config);
+    linkOrWrite(shared, config, CONFIG.getBytes(StandardCharsets.UTF_8));
+    linkOrWrite(shared, alternates, alternatesContent(parentDir));
+    linkOrWrite(shared, head, image.head());
+    linkOrWrite(shared, packedRefs, image.packedRefs());
+    linkOrWrite(shared, forkRecord, record.serialize());
+    linkOrWrite(shared, refsFile, image.refsFile());
+    return shared.ensure(image.refsFile());
+  }
+
+  private static void linkOrWrite(SharedFiles shared, Path target, byte[] content)
+      throws IOException {
+    if (!shared.link(target, content)) {
+      FsFiles.writeNew(target, content);
     }
-    byte[] alternatesBytes = alternatesContent(parentDir);
-    if (!shared.link(alternates, alternatesBytes)) {
-      FsFiles.writeNew(alternates, alternatesBytes);
-    }
-    NavigableMap<String, RefValue> refs = parentRefs.shareWithFork(refsFile, head, packedRefs);
-    byte[] fork = record.serialize();
-    if (!shared.link(forkRecord, fork)) {
-      FsFiles.writeDurably(forkRecord, fork);
-    }
+  }
+
+  /**
+   * Makes a fork built by {@link #initializeFork} and renamed into place durable on its own: its
+   * authoritative files (private copies were not fsynced), {@code artifacts/} and its directory.
+   * The caller fsyncs {@code repos/}.
+   */
+  public void settleFork() throws IOException {
+    FsFiles.fsyncFile(refsFile);
+    FsFiles.fsyncFile(forkRecord);
     FsFiles.fsyncDirectory(metaDir);
     FsFiles.fsyncDirectory(dir);
-    return refs;
   }
 }

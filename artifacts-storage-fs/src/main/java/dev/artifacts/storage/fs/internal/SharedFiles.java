@@ -11,23 +11,27 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Immutable, durable files named by the SHA-256 of their content ({@code <dataDir>/shared/}),
  * which repositories hard-link instead of writing their own copy: every fork of one parent has the
- * same fork record and the same {@code config}, so a fork links them (a directory entry, made
- * durable by the fsync of its directory) instead of creating and fsyncing a new file. A linked
- * file is never modified in place (every write of this backend replaces a file by rename), so the
- * links behave like private copies.
+ * same fork record, {@code config} and alternates, and every fork made while the parent's refs did
+ * not change the same refs file and git mirrors, so a fork links them (a directory entry) instead
+ * of creating and fsyncing files. A linked file is never modified in place (every write of this
+ * backend replaces a file by rename), so the links behave like private copies. The fork journal
+ * names a fork's refs file by its shared name, so a fork whose directory a crash damaged can be
+ * rebuilt.
  *
- * <p>A shared file no repository links any more (link count 1) is deleted when the storage is
- * opened. Where hard links are not supported, or a file has reached its file system's link limit,
+ * <p>Where hard links are not supported, or a file has reached its file system's link limit,
  * {@link #link} reports failure and the caller writes a private copy.
  */
 public final class SharedFiles {
   private static final Logger LOG = LoggerFactory.getLogger(SharedFiles.class);
+
+  private static final Pattern NAME = Pattern.compile("[0-9a-f]{64}");
 
   private final Path dir;
   private final FsOptions.FaultInjector faults;
@@ -42,12 +46,22 @@ public final class SharedFiles {
   }
 
   /**
-   * Opens {@code dir} (creating it), removes shared files no longer linked and leftovers of
-   * interrupted writes, and makes the directory's entries durable.
+   * Opens {@code dir} (creating it), removes leftovers of interrupted writes and makes the
+   * directory's entries durable. Files no repository links any more stay until {@link
+   * #removeUnlinked}.
    */
   public static SharedFiles open(Path dir, FsOptions.FaultInjector faults) throws IOException {
     Files.createDirectories(dir);
     FsFiles.deleteTempFilesQuietly(dir);
+    FsFiles.fsyncDirectory(dir);
+    return new SharedFiles(dir, faults);
+  }
+
+  /**
+   * Deletes the shared files no repository links any more (link count 1). Only safe while nothing
+   * links or reads shared files: at open, after every fork the fork journal names is whole again.
+   */
+  public void removeUnlinked() throws IOException {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path p : entries) {
         Integer links = linkCount(p);
@@ -56,8 +70,6 @@ public final class SharedFiles {
         }
       }
     }
-    FsFiles.fsyncDirectory(dir);
-    return new SharedFiles(dir, faults);
   }
 
   private static Integer linkCount(Path p) {
@@ -69,22 +81,53 @@ public final class SharedFiles {
   }
 
   /**
+   * Makes sure a durable shared file holds {@code content} (written and fsynced, with its
+   * directory entry, the first time a content is seen by this instance).
+   *
+   * @return the file's name, which {@link #read} accepts
+   */
+  public String ensure(byte[] content) throws IOException {
+    String name = nameOf(content);
+    if (!durable.containsKey(name)) {
+      ensure(name, content);
+    }
+    return name;
+  }
+
+  /**
+   * Reads shared file {@code name} and checks that its content still has that name.
+   *
+   * @throws IOException when it is missing or its content does not match its name
+   */
+  public byte[] read(String name) throws IOException {
+    if (!NAME.matcher(name).matches()) {
+      throw new IOException("not a shared file name: " + name);
+    }
+    Path file = dir.resolve(name);
+    byte[] content = FsFiles.readIfExists(file);
+    if (content == null) {
+      throw new IOException("shared file " + file + " is missing");
+    }
+    if (!nameOf(content).equals(name)) {
+      throw new IOException("shared file " + file + " is damaged (its content has another hash)");
+    }
+    return content;
+  }
+
+  /**
    * Creates {@code target} (which must not exist) as a hard link to a durable shared file holding
-   * {@code content}. The link itself becomes durable with the fsync of {@code target}'s directory,
-   * which is the caller's job.
+   * {@code content}, creating that file when needed. The link itself becomes durable with the
+   * fsync of {@code target}'s directory, which is the caller's job.
    *
    * @return false when no link could be made (no hard links here, link limit reached); {@code
-   *     target} does not exist then
+   *     target} does not exist then, but the shared file does
    */
   public boolean link(Path target, byte[] content) throws IOException {
+    String name = ensure(content);
     if (!linksWork) {
       return false;
     }
-    String name = name(content);
     Path shared = durable.get(name);
-    if (shared == null) {
-      shared = ensure(name, content);
-    }
     try {
       faults.at(FsOptions.FaultInjector.BEFORE_LINK);
       Files.createLink(target, shared);
@@ -99,9 +142,7 @@ public final class SharedFiles {
       }
       // most likely the link limit (65,000 on ext4): later links go to a fresh copy
       synchronized (createLock) {
-        if (durable.get(name) == shared) {
-          FsFiles.replace(shared, content, true);
-        }
+        FsFiles.replace(shared, content, true);
       }
       try {
         faults.at(FsOptions.FaultInjector.BEFORE_LINK);
@@ -133,7 +174,7 @@ public final class SharedFiles {
     }
   }
 
-  private static String name(byte[] content) {
+  static String nameOf(byte[] content) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
     } catch (NoSuchAlgorithmException e) {
