@@ -252,10 +252,11 @@ public final class FileSystemStorage implements Storage {
     try {
       byte[] record = FsFiles.readIfExists(layout.forkRecord);
       byte[] refs = FsFiles.readIfExists(layout.refsFile);
-      return record != null
-          && refs != null
-          && ForkRecord.parse(record).equals(fork.forkRecord())
-          && RefsFile.parse(refs) != null;
+      if (record == null || refs == null || !ForkRecord.parse(record).equals(fork.forkRecord())) {
+        return false;
+      }
+      RefsFile.parse(refs); // throws when torn
+      return true;
     } catch (IOException | SealedText.CorruptFileException e) {
       return false;
     }
