@@ -60,9 +60,16 @@ public final class ForkJournal implements AutoCloseable {
   }
 
   private enum State {
-    PENDING,
-    SETTLED,
-    DELETING
+    PENDING(1),
+    SETTLED(0),
+    DELETING(2);
+
+    /** Records a compaction keeps for a fork in this state. */
+    final int kept;
+
+    State(int kept) {
+      this.kept = kept;
+    }
   }
 
   private final Path file;
@@ -73,6 +80,8 @@ public final class ForkJournal implements AutoCloseable {
   private final Map<String, State> states = new LinkedHashMap<>();
   // children whose last record at open was D (their directory may still be there)
   private final Set<String> deletedAtOpen = new LinkedHashSet<>();
+  // records a compaction would keep (guarded by lock)
+  private int live;
 
   private ForkJournal(Path file, RecordLog log) {
     this.file = file;
@@ -114,17 +123,19 @@ public final class ForkJournal implements AutoCloseable {
         Entry e = new Entry(f[1], f[2], Boolean.parseBoolean(f[3]), f[4]);
         entries.remove(e.childId());
         entries.put(e.childId(), e);
-        states.put(e.childId(), State.PENDING);
+        setState(e.childId(), State.PENDING);
         deletedAtOpen.remove(e.childId());
         return;
       }
       if (f[0].equals("S") && f.length == 2 && RepositoryIds.isValid(f[1])) {
-        states.computeIfPresent(f[1], (k, s) -> s == State.PENDING ? State.SETTLED : s);
+        if (states.get(f[1]) == State.PENDING) {
+          setState(f[1], State.SETTLED);
+        }
         return;
       }
       if (f[0].equals("D") && f.length == 2 && RepositoryIds.isValid(f[1])) {
         entries.remove(f[1]);
-        states.remove(f[1]);
+        setState(f[1], null);
         deletedAtOpen.add(f[1]);
         return;
       }
@@ -176,7 +187,7 @@ public final class ForkJournal implements AutoCloseable {
       log.append(List.of(fork.record()));
       entries.remove(fork.childId());
       entries.put(fork.childId(), fork);
-      states.put(fork.childId(), State.PENDING);
+      setState(fork.childId(), State.PENDING);
       compactIfWorthIt();
     }
     log.sync();
@@ -192,7 +203,7 @@ public final class ForkJournal implements AutoCloseable {
         return;
       }
       log.append(List.of("S\t" + childId));
-      states.put(childId, State.SETTLED);
+      setState(childId, State.SETTLED);
       compactIfWorthIt();
     }
   }
@@ -206,7 +217,7 @@ public final class ForkJournal implements AutoCloseable {
     synchronized (lock) {
       log.append(List.of("D\t" + childId));
       if (entries.containsKey(childId)) {
-        states.put(childId, State.DELETING);
+        setState(childId, State.DELETING);
       }
     }
     log.sync();
@@ -216,20 +227,19 @@ public final class ForkJournal implements AutoCloseable {
   public void deleted(String childId) {
     synchronized (lock) {
       entries.remove(childId);
-      states.remove(childId);
+      setState(childId, null);
     }
+  }
+
+  /** Guarded by lock (or called during replay); null removes the fork. */
+  private void setState(String childId, State state) {
+    State before = state == null ? states.remove(childId) : states.put(childId, state);
+    live += (state == null ? 0 : state.kept) - (before == null ? 0 : before.kept);
   }
 
   /** Guarded by lock. */
   private void compactIfWorthIt() throws IOException {
-    int live = 0;
-    if (log.records() < COMPACT_MIN_RECORDS) {
-      return;
-    }
-    for (State s : states.values()) {
-      live += s == State.DELETING ? 2 : s == State.PENDING ? 1 : 0;
-    }
-    if (live * 2 > log.records()) {
+    if (log.records() < COMPACT_MIN_RECORDS || live * 2L > log.records()) {
       return;
     }
     List<String> keep = new ArrayList<>(live);
@@ -242,10 +252,10 @@ public final class ForkJournal implements AutoCloseable {
         keep.add("D\t" + e.childId());
       }
     }
+    log.rewrite(keep);
     // settled forks are durable on their own and need no record any more
     entries.keySet().removeIf(id -> states.get(id) == State.SETTLED);
     states.values().removeIf(s -> s == State.SETTLED);
-    log.rewrite(keep);
   }
 
   /** @return records in the journal (tests) */
