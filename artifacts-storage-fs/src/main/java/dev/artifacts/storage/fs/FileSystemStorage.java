@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Durability.</b> Every acknowledged change (repository created or deleted, packs
  * committed, refs applied, token stored or removed) is on disk when the call returns: data files
  * are fsynced, then the directory entries that publish them, and a change becomes visible only
- * through an atomic rename of a fully written and fsynced file. After a crash, a new instance over
+ * through an atomic rename of a fully written and fsynced file, or of a record appended to a
+ * journal and fsynced (tokens, new forks). After a crash, a new instance over
  * the same directory serves exactly the acknowledged state (plus, possibly, the change whose call
  * was in progress, if its rename had happened); leftovers of interrupted writes are never visible
  * and are removed on open (data-dir level) or when the repository is first opened (repository
@@ -80,13 +81,14 @@ import org.slf4j.LoggerFactory;
  * <p><b>Forks.</b> A fork is a repository directory with no packs whose refs file, git mirrors
  * ({@code HEAD}, {@code packed-refs}), {@code config}, record of its parent and read-only flag
  * ({@code artifacts/fork}) and, for stock git, {@code objects/info/alternates} naming the parent's
- * {@code objects} directory by absolute path are hard links to files it shares with its parent or
- * with the parent's other forks (a file is replaced by rename, never rewritten in place, so a
- * write to either side unshares it). It adds five directories and no file content whatever the
- * parent's size or number of refs, and costs no file fsync and two directory fsyncs, plus the
- * {@code repos/} fsync shared with concurrent creates and forks. A repository with forks cannot
- * be deleted ({@link DeleteResult#HAS_FORKS}); fork and delete of the same repository are
- * serialized.
+ * {@code objects} directory by absolute path are hard links to files under {@code shared/} (a file
+ * is replaced by rename, never rewritten in place, so a write to either side unshares it). It adds
+ * five directories, no file content and one record of the fork journal ({@code forks/journal}),
+ * whatever the parent's size or number of refs. The record, made durable by an {@code fdatasync}
+ * shared with concurrent forks, is what makes a fork durable: its directory is written without
+ * fsync, rebuilt from the record on open if a crash damaged it, and fsynced ("settled") before the
+ * fork's first write. A repository with forks cannot be deleted ({@link
+ * DeleteResult#HAS_FORKS}); fork and delete of the same repository are serialized.
  *
  * <p>Thread-safe. Repository stores are cached: {@link #open} returns the same instance until
  * the repository is deleted.
@@ -380,13 +382,12 @@ public final class FileSystemStorage implements Storage {
   /**
    * {@inheritDoc}
    *
-   * <p>The fork is built in {@code tmp/} (hard links to the parent's refs file and git mirrors and
-   * to the shared fork record, {@code config} and {@code objects/info/alternates}) and renamed
-   * into {@code repos/}, like {@link #create}. Cost: five directories and no file content, two
-   * directory fsyncs before the rename and the group-committed {@code repos/} fsync after it (see
-   * the module README); where the file system cannot hard-link, private copies are written and the
-   * authoritative ones fsynced. Forks of the same parent run concurrently; a {@link #delete} of the
-   * parent waits for them.
+   * <p>The fork is built in {@code tmp/} from hard links to {@code shared/} files (the parent's
+   * refs snapshot and its git mirrors, the fork record, {@code config} and {@code
+   * objects/info/alternates}), its record is appended to the fork journal and made durable (the
+   * commit point, one {@code fdatasync} shared with concurrent forks), and the directory is renamed
+   * into {@code repos/} without fsync (see the module README). Forks of the same parent run
+   * concurrently; a {@link #delete} of the parent waits for them.
    */
   @Override
   public Optional<RepositoryStore> fork(String parentId, String childId, boolean readOnly) {
@@ -602,8 +603,10 @@ public final class FileSystemStorage implements Storage {
    * <p>Runs under the write side of the repository's lock stripe, so it waits for forks of it in
    * flight and a fork that completed is seen: {@link DeleteResult#HAS_FORKS} is decided before
    * anything is touched. Order: the repository's tokens are removed first (so a crash can never
-   * leave tokens that would grant access to a later repository of the same id), then the
-   * directory is renamed into {@code trash/} (the commit point), {@code repos/} is fsynced, and
+   * leave tokens that would grant access to a later repository of the same id), then, for a fork
+   * the fork journal still names, a durable deletion record (from then on a crash recovery
+   * finishes the deletion), then the directory is renamed into {@code trash/} (the commit point
+   * otherwise), {@code repos/} is fsynced, and
    * only then is the repository dropped from its parent's fork list (so a parent never becomes
    * deletable before the deletion of its last fork is durable). The trash directory is removed
    * recursively; a crash leaves at most a trash directory, removed on the next open.
