@@ -10,6 +10,7 @@ import dev.artifacts.spi.TokenStore;
 import dev.artifacts.storage.fs.internal.GroupSync;
 import dev.artifacts.storage.fs.internal.ForkJournal;
 import dev.artifacts.storage.fs.internal.ForkRecord;
+import dev.artifacts.storage.fs.internal.ForkViews;
 import dev.artifacts.storage.fs.internal.FsRefStore;
 import dev.artifacts.storage.fs.internal.RefsFile;
 import dev.artifacts.storage.fs.internal.SealedText;
@@ -31,6 +32,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -108,6 +110,9 @@ public final class FileSystemStorage implements Storage {
   private final FsTokenStore tokens;
   private final SharedFiles shared;
   private final ForkJournal forkJournal;
+  private final ForkViews views;
+  // false once a symbolic link could not be made: forks then get their own directory at once
+  private volatile boolean symlinksWork = true;
   // group commit of the repos/ fsync after a create's or fork's rename
   private final GroupSync reposSync;
   private final NavigableSet<String> ids = new ConcurrentSkipListSet<>();
@@ -155,6 +160,7 @@ public final class FileSystemStorage implements Storage {
     FsFiles.emptyDirectoryQuietly(trashDir);
     FsFiles.deleteTempFilesQuietly(dataDir);
     this.shared = SharedFiles.open(dataDir.resolve("shared"), options.faults());
+    this.views = ForkViews.open(dataDir.resolve("views"), tmpDir);
     this.forkJournal = ForkJournal.open(dataDir.resolve("forks"));
     try {
       recoverForks();
@@ -162,11 +168,22 @@ public final class FileSystemStorage implements Storage {
       forkJournal.close();
       throw e;
     }
+    Set<String> sharedInUse = new HashSet<>();
+    Set<String> viewsInUse = new HashSet<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(reposDir)) {
       for (Path p : entries) {
         String name = p.getFileName().toString();
         if (RepositoryIds.isValid(name) && Files.isDirectory(p)) {
           ids.add(name);
+          ForkJournal.Entry unsettled = forkJournal.unsettled(name);
+          if (unsettled != null) {
+            indexFork(unsettled.parentId(), name);
+            sharedInUse.add(unsettled.refsFile());
+            if (Files.isSymbolicLink(p)) {
+              viewsInUse.add(ForkViews.nameOfTarget(Files.readSymbolicLink(p)));
+            }
+            continue;
+          }
           try {
             ForkRecord fork = FsRepository.readForkRecord(name, p);
             if (fork != null) {
@@ -186,8 +203,9 @@ public final class FileSystemStorage implements Storage {
         LOG.error("fork {} refers to missing parent {}", e.getKey(), e.getValue());
       }
     }
-    // after recovery: every fork the journal names links its shared files again
-    shared.removeUnlinked();
+    // after recovery, before any fork: what the journal's forks need is known
+    shared.removeUnlinked(sharedInUse);
+    views.removeUnused(viewsInUse);
     try {
       this.tokens = FsTokenStore.load(dataDir.resolve("tokens"), lifecycle, options);
     } catch (IOException | RuntimeException e) {
@@ -197,10 +215,10 @@ public final class FileSystemStorage implements Storage {
   }
 
   /**
-   * Brings every fork directory in line with the fork journal after a crash: a fork whose
-   * directory was not settled and is not whole (a crash lost entries that were never fsynced) is
-   * rebuilt from its record; a fork whose deletion was recorded but whose directory is still there
-   * is removed.
+   * Brings {@code repos/} in line with the fork journal after a crash: an unsettled fork's entry
+   * (a link to its view) that is missing or points elsewhere is made again; a fork that was being
+   * settled when the crash came and whose own directory is in place and whole is recorded as
+   * settled; a fork whose deletion was recorded but whose entry is still there is removed.
    */
   private void recoverForks() throws IOException {
     boolean changed = false;
@@ -208,8 +226,9 @@ public final class FileSystemStorage implements Storage {
       Path dir = reposDir.resolve(id);
       RepoLayout layout = new RepoLayout(dir);
       // an original created after the deletion has artifacts/packs and no fork record
-      if (Files.isDirectory(dir)
-          && (Files.exists(layout.forkRecord) || !Files.exists(layout.packManifest))) {
+      if (Files.isSymbolicLink(dir)
+          || (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+              && (Files.exists(layout.forkRecord) || !Files.exists(layout.packManifest)))) {
         LOG.info("finishing the deletion of fork {}, interrupted by a crash", id);
         Files.move(dir, trashDir.resolve(id + "-" + FsFiles.randomSuffix()),
             StandardCopyOption.ATOMIC_MOVE);
@@ -218,34 +237,43 @@ public final class FileSystemStorage implements Storage {
     }
     for (ForkJournal.Entry fork : forkJournal.unsettled()) {
       Path dir = reposDir.resolve(fork.childId());
-      if (isWhole(dir, fork)) {
+      if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        if (isWhole(dir, fork)) {
+          forkJournal.recordSettled(fork.childId()); // its S record was lost
+        } else {
+          // fsynced before it was renamed into place: this is damage, reported by open(id)
+          LOG.error("fork {}: its directory {} is incomplete", fork.childId(), dir);
+        }
         continue;
       }
-      LOG.warn("fork {} of {}: a crash left its directory incomplete; rebuilding it from the fork"
-          + " journal", fork.childId(), fork.parentId());
-      if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-        Files.move(dir, trashDir.resolve(fork.childId() + "-" + FsFiles.randomSuffix()),
-            StandardCopyOption.ATOMIC_MOVE);
+      Path target = views.ensure(reposDir.resolve(fork.parentId()), imageOf(fork));
+      if (Files.isSymbolicLink(dir) && Files.readSymbolicLink(dir).equals(target)) {
+        continue;
       }
-      FsRefStore.ForkImage image;
-      try {
-        byte[] refs = shared.read(fork.refsFile());
-        image = FsRefStore.ForkImage.of(RefsFile.parse(refs), refs);
-      } catch (IOException | SealedText.CorruptFileException e) {
-        throw new StorageException(
-            "fork " + fork.childId() + " cannot be rebuilt: the refs its journal record names"
-                + " are unreadable: " + e.getMessage(), e);
-      }
-      Path stage = tmpDir.resolve(fork.childId() + "-" + FsFiles.randomSuffix());
-      new RepoLayout(stage)
-          .initializeFork(reposDir.resolve(fork.parentId()), fork.forkRecord(), image, shared);
-      Files.move(stage, dir, StandardCopyOption.ATOMIC_MOVE);
+      // lost in the crash, a settle interrupted between removing the link and renaming the
+      // directory into place, or a view of the data directory's former location
+      LOG.info("fork {}: linking its entry to its view again", fork.childId());
+      Path link = tmpDir.resolve(fork.childId() + "-" + FsFiles.randomSuffix());
+      Files.createSymbolicLink(link, target);
+      Files.move(link, dir, StandardCopyOption.ATOMIC_MOVE);
       changed = true;
     }
     if (changed) {
       FsFiles.fsyncDirectory(reposDir);
     }
     FsFiles.emptyDirectoryQuietly(trashDir);
+  }
+
+  /** @return the refs an unsettled fork starts with, from the shared file its record names */
+  private FsRefStore.ForkImage imageOf(ForkJournal.Entry fork) {
+    try {
+      byte[] refs = shared.read(fork.refsFile());
+      return FsRefStore.ForkImage.of(RefsFile.parse(refs), refs);
+    } catch (IOException | SealedText.CorruptFileException e) {
+      throw new StorageException(
+          "fork " + fork.childId() + " cannot be rebuilt: the refs its journal record names are"
+              + " unreadable: " + e.getMessage(), e);
+    }
   }
 
   /** @return whether {@code dir} holds {@code fork}'s record and a readable refs file */
@@ -264,11 +292,39 @@ public final class FileSystemStorage implements Storage {
     }
   }
 
-  /** Settles a fork before its first write; see {@link ForkJournal}. */
+  /**
+   * Settles a fork before its first write (see {@link ForkJournal}): its entry in {@code repos/},
+   * a link to a shared view, becomes a directory of its own, built and fsynced in {@code tmp/}
+   * and renamed into place. The link is removed just before the rename; a crash in between leaves
+   * no entry, which the recovery links to the view again (no write has happened yet).
+   */
   private void settle(FsRepository fork) throws IOException {
-    fork.layout().settleFork();
-    reposSync.sync(); // its rename into repos/
+    Path dir = fork.layout().dir;
+    if (Files.isSymbolicLink(dir)) {
+      Path stage = tmpDir.resolve(fork.id() + "-" + FsFiles.randomSuffix());
+      try {
+        buildForkDirectory(
+            stage, fork.parentId().orElseThrow(), fork.readOnly(), fork.refs().forkImage());
+        Files.delete(dir);
+        Files.move(stage, dir, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        FsFiles.deleteRecursivelyQuietly(stage);
+      }
+    } else {
+      fork.layout().settleFork();
+    }
+    reposSync.sync(); // the rename into repos/
     forkJournal.recordSettled(fork.id());
+  }
+
+  /** Builds a fork's own directory at {@code stage}, its authoritative files durable. */
+  private void buildForkDirectory(
+      Path stage, String parentId, boolean readOnly, FsRefStore.ForkImage image)
+      throws IOException {
+    RepoLayout layout = new RepoLayout(stage);
+    layout.initializeFork(
+        reposDir.resolve(parentId), new ForkRecord(parentId, readOnly), image, shared);
+    layout.settleFork();
   }
 
   /**
@@ -356,7 +412,7 @@ public final class FileSystemStorage implements Storage {
         Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
         published = true;
         reposSync.sync(); // shared with concurrent creates and forks
-        FsRepository repo = FsRepository.load(id, target, lifecycle, options, null);
+        FsRepository repo = FsRepository.load(id, target, lifecycle, options);
         register(id, repo);
         registered = true;
         return Optional.of(repo);
@@ -411,17 +467,24 @@ public final class FileSystemStorage implements Storage {
         try {
           ForkRecord record = new ForkRecord(parentId, readOnly);
           FsRefStore.ForkImage image = parent.refs().forkImage();
-          String refsFile =
-              new RepoLayout(stage)
-                  .initializeFork(reposDir.resolve(parentId), record, image, shared);
+          String refsFile = shared.ensure(image.refsFile());
+          Path view = symlinksWork ? views.ensure(reposDir.resolve(parentId), image) : null;
           journaled = true; // from here on, a failure must be undone in the journal too
           forkJournal.recordFork(new ForkJournal.Entry(childId, parentId, readOnly, refsFile));
           options.faults().at(FsOptions.FaultInjector.FORK_BEFORE_RENAME);
-          Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
+          boolean linked = view != null && link(target, view);
+          if (!linked) {
+            buildForkDirectory(stage, parentId, readOnly, image);
+            Files.move(stage, target, StandardCopyOption.ATOMIC_MOVE);
+          }
           published = true;
           FsRepository repo =
               FsRepository.ofNewFork(
-                  childId, target, record, image.refs(), lifecycle, options, this::settle);
+                  childId, target, record, image.refs(), lifecycle, options,
+                  linked ? this::settle : null);
+          if (!linked) {
+            settle(repo); // its directory is durable already; this records it
+          }
           // index first: a delete of the child can only start once it is registered
           indexFork(parentId, childId);
           register(childId, repo);
@@ -527,6 +590,28 @@ public final class FileSystemStorage implements Storage {
     }
   }
 
+  /**
+   * Makes {@code target} a symbolic link to {@code view} (not fsynced: the journal record makes
+   * the fork durable).
+   *
+   * @return false where symbolic links cannot be made; later forks then stop trying
+   */
+  private boolean link(Path target, Path view) throws IOException {
+    try {
+      options.faults().at(FsOptions.FaultInjector.BEFORE_SYMLINK);
+      Files.createSymbolicLink(target, view);
+      return true;
+    } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        throw e;
+      }
+      symlinksWork = false;
+      LOG.info("no symbolic links in {} ({}): every fork gets its own directory at once",
+          reposDir, e.toString());
+      return false;
+    }
+  }
+
   /** Records a fork that failed after its journal record, so a crash recovery does not build it. */
   private void forgetFailedFork(String childId, Exception cause) {
     try {
@@ -568,13 +653,21 @@ public final class FileSystemStorage implements Storage {
       if (repo != null) {
         return Optional.of(repo);
       }
-      repo =
-          FsRepository.load(
-              id,
-              reposDir.resolve(id),
-              lifecycle,
-              options,
-              forkJournal.isUnsettled(id) ? this::settle : null);
+      Path dir = reposDir.resolve(id);
+      ForkJournal.Entry unsettled = forkJournal.unsettled(id);
+      if (unsettled != null && Files.isSymbolicLink(dir)) {
+        repo =
+            FsRepository.ofNewFork(
+                id,
+                dir,
+                unsettled.forkRecord(),
+                imageOf(unsettled).refs(),
+                lifecycle,
+                options,
+                this::settle);
+      } else {
+        repo = FsRepository.load(id, dir, lifecycle, options);
+      }
       cache.put(id, repo);
       return Optional.of(repo);
     }

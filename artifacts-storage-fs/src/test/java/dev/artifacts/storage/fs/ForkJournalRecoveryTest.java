@@ -91,10 +91,12 @@ class ForkJournalRecoveryTest {
       move(s.open("p").orElseThrow(), "refs/heads/main", C1, C2);
       assertThat(journal()).contains("F\tc\tp\ttrue\t").contains("F\tcc\tc\tfalse\t");
     }
-    // power loss before anything of c reached the disk, and only part of cc
-    deleteTree(dir.resolve("repos/c"));
-    Files.delete(dir.resolve("repos/cc/artifacts/refs"));
-    Files.delete(dir.resolve("repos/cc/config"));
+    // each is a link to a shared view until its first write; a power loss lost c's link, and
+    // cc's points to a view that is not there (as after the data directory was moved)
+    assertThat(Files.isSymbolicLink(dir.resolve("repos/c"))).isTrue();
+    Files.delete(dir.resolve("repos/c"));
+    Files.delete(dir.resolve("repos/cc"));
+    Files.createSymbolicLink(dir.resolve("repos/cc"), Path.of("../views/0123456789abcdef0123456789abcdef"));
 
     try (FileSystemStorage s = TestSupport.open(dir)) {
       RepositoryStore c = s.open("c").orElseThrow();
@@ -120,7 +122,15 @@ class ForkJournalRecoveryTest {
       // a rebuilt fork works like any other: its first write settles it
       move(cc, "refs/heads/main", C1, C3);
       assertThat(journal()).contains("S\tcc");
+      assertThat(Files.isSymbolicLink(ccDir)).isFalse();
     }
+    // the S record is appended without sync: a crash may lose it, and the fork's own directory,
+    // fsynced before it was renamed into place, is then recognized as settled
+    Path journal = dir.resolve("forks/journal");
+    Files.write(journal, Files.readAllLines(journal).stream()
+        .filter(l -> !l.startsWith("S\tcc\t")).map(l -> l + "\n").collect(
+            java.util.stream.Collectors.joining()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(journal()).doesNotContain("S\tcc");
     try (FileSystemStorage s = TestSupport.open(dir)) {
       assertThat(s.open("cc").orElseThrow().refs().get("refs/heads/main"))
           .contains(RefValue.of(C3));
@@ -158,19 +168,29 @@ class ForkJournalRecoveryTest {
 
   @Test
   void aDeletionACrashInterruptedAfterItsRecordIsFinishedOnOpen() throws IOException {
-    Path saved = dir.resolve("saved-c");
+    Path saved = dir.resolve("saved-d");
+    Path view;
     try (FileSystemStorage s = TestSupport.open(dir)) {
       parent(s, "p");
       s.fork("p", "c", false).orElseThrow();
-      copyTree(s.repositoryDirectory("c"), saved);
+      view = Files.readSymbolicLink(s.repositoryDirectory("c"));
+      s.fork("p", "d", false).orElseThrow();
+      move(s.open("d").orElseThrow(), "refs/heads/main", C1, C2); // d has its own directory
+      copyTree(s.repositoryDirectory("d"), saved);
       assertThat(s.delete("c")).isEqualTo(DeleteResult.DELETED);
-      assertThat(journal()).contains("D\tc");
+      assertThat(s.delete("d")).isEqualTo(DeleteResult.DELETED);
+      assertThat(journal()).contains("D\tc").contains("D\td");
     }
-    // the rename out of repos/ did not reach the disk
-    Files.move(saved, dir.resolve("repos/c"));
+    // the renames out of repos/ did not reach the disk
+    Files.createSymbolicLink(dir.resolve("repos/c"), view);
+    Files.move(saved, dir.resolve("repos/d"));
     try (FileSystemStorage s = TestSupport.open(dir)) {
       assertThat(s.open("c")).isEmpty();
+      assertThat(s.open("d")).isEmpty();
       assertThat(s.repositoryDirectory("c")).doesNotExist();
+      assertThat(Files.exists(s.repositoryDirectory("c"), java.nio.file.LinkOption.NOFOLLOW_LINKS))
+          .isFalse();
+      assertThat(s.repositoryDirectory("d")).doesNotExist();
       assertThat(s.forks("p")).isEmpty();
       assertThat(s.delete("p")).isEqualTo(DeleteResult.DELETED);
     }
@@ -225,8 +245,9 @@ class ForkJournalRecoveryTest {
       parent(s, "p");
       s.fork("p", "c", false).orElseThrow();
     }
-    // the crash lost every link to the shared files: each has one link left
-    deleteTree(dir.resolve("repos/c"));
+    // nothing links the shared file with c's refs (its view has its own files), and the crash
+    // lost c's link: the journal record alone keeps the file from the cleanup
+    Files.delete(dir.resolve("repos/c"));
     try (FileSystemStorage s = TestSupport.open(dir)) {
       assertThat(s.open("c").orElseThrow().refs().get("refs/heads/main"))
           .contains(RefValue.of(C1));
@@ -239,7 +260,7 @@ class ForkJournalRecoveryTest {
       parent(s, "p");
       s.fork("p", "c", false).orElseThrow();
     }
-    deleteTree(dir.resolve("repos/c"));
+    Files.delete(dir.resolve("repos/c"));
     deleteTree(dir.resolve("shared"));
     assertThatThrownBy(() -> TestSupport.open(dir))
         .isInstanceOf(StorageException.class)

@@ -65,6 +65,14 @@ class ForkTest {
     return p;
   }
 
+  /**
+   * Starts a write that changes no file the tests look at: a fork gets its own directory (is
+   * settled) before its first write.
+   */
+  private static void settle(RepositoryStore fork) {
+    fork.objects().create("settle", "pack").close();
+  }
+
   @Test
   void failedForkLeavesNothing() throws IOException {
     AtomicBoolean fail = new AtomicBoolean(true);
@@ -159,26 +167,31 @@ class ForkTest {
       }
       assertThat(p.refs().apply(many)).isEqualTo(RefBatchResult.APPLIED);
       Path parent = s.repositoryDirectory("p");
+      s.fork("p", "c1", false).orElseThrow(); // the first fork of p also writes its view
       long before = fileBytes(dir);
-      s.fork("p", "c1", false).orElseThrow(); // the first fork of p also writes shared files
-      Set<Object> known = inodes(parent, dir.resolve("shared"));
       s.fork("p", "c2", false).orElseThrow();
       Path c2 = s.repositoryDirectory("c2");
-      long added = newBytes(c2, known);
-      System.out.println("new bytes of a fork of a parent with 203 refs: " + added
-          + " (parent's refs file " + Files.size(parent.resolve("artifacts/refs")) + " bytes)");
-      // nothing is its own: alternates, like the fork record, is the same for every fork of p
-      assertThat(added).isZero();
+      // forks made while the parent's refs do not change are links to one view
+      assertThat(Files.isSymbolicLink(c2)).isTrue();
+      assertThat(Files.readSymbolicLink(c2))
+          .isEqualTo(Files.readSymbolicLink(s.repositoryDirectory("c1")));
+      assertThat(fileBytes(dir) - before).as("its fork journal record").isLessThan(128);
       assertThat(c2.resolve("objects/info/alternates")).hasContent(parent.resolve("objects").toString());
-      // forks made while the parent's refs do not change share one refs file and its mirrors
-      for (String f : List.of("artifacts/refs", "packed-refs", "HEAD")) {
-        assertThat(Files.isSameFile(c2.resolve(f), s.repositoryDirectory("c1").resolve(f)))
-            .as(f)
-            .isTrue();
+      assertThat(c2.resolve("packed-refs")).content().contains("refs/heads/topic-199");
+
+      // its first write gives it a directory of its own, every file a link to a shared file
+      settle(s.open("c2").orElseThrow());
+      assertThat(Files.isSymbolicLink(c2)).isFalse();
+      Set<Object> known = inodes(parent, dir.resolve("shared"));
+      long added = newBytes(c2, known);
+      System.out.println("new bytes of a settled fork of a parent with 203 refs: " + added
+          + " (parent's refs file " + Files.size(parent.resolve("artifacts/refs")) + " bytes)");
+      assertThat(added).isZero();
+      for (String f : List.of("artifacts/refs", "packed-refs", "HEAD", "artifacts/fork", "config",
+          "objects/info/alternates")) {
         assertThat(fileKey(c2.resolve(f))).as(f).isIn(inodes(dir.resolve("shared")));
       }
       assertThat(c2.resolve("artifacts/refs")).hasSameBinaryContentAs(parent.resolve("artifacts/refs"));
-      assertThat(before).isPositive();
 
       // updates replace names, never write through a link: each side keeps its own refs
       RepositoryStore c = s.open("c2").orElseThrow();
@@ -215,7 +228,7 @@ class ForkTest {
         };
     try (FileSystemStorage s = TestSupport.open(dir, Duration.ofMinutes(1), noLinks)) {
       parentWithPackAndRefs(s, "p");
-      s.fork("p", "c", true).orElseThrow();
+      settle(s.fork("p", "c", true).orElseThrow());
       Path c = s.repositoryDirectory("c");
       for (String f : List.of("artifacts/refs", "artifacts/fork", "config", "HEAD", "packed-refs",
           "objects/info/alternates")) {
@@ -250,7 +263,7 @@ class ForkTest {
       p = s.repositoryDirectory("p");
       Object parentRefs = fileKey(p.resolve("artifacts/refs"));
       for (String id : List.of("c1", "c2")) {
-        s.fork("p", id, false).orElseThrow();
+        settle(s.fork("p", id, false).orElseThrow());
         Path c = s.repositoryDirectory(id);
         for (String f : List.of("artifacts/refs", "HEAD", "packed-refs", "artifacts/fork",
             "config", "objects/info/alternates")) {
@@ -288,9 +301,9 @@ class ForkTest {
         };
     try (FileSystemStorage s = TestSupport.open(dir, Duration.ofMinutes(1), noLinks)) {
       parentWithPackAndRefs(s, "p");
-      s.fork("p", "c1", false).orElseThrow();
+      settle(s.fork("p", "c1", false).orElseThrow());
       int afterFirst = attempts.get();
-      s.fork("p", "c2", false).orElseThrow();
+      settle(s.fork("p", "c2", false).orElseThrow());
       // after a failed link and a failed retry on a fresh copy, nothing is linked or replaced
       assertThat(afterFirst).isEqualTo(2); // config, then config again on a fresh copy
       assertThat(attempts.get()).isEqualTo(afterFirst);
@@ -306,14 +319,21 @@ class ForkTest {
     try (FileSystemStorage s = TestSupport.open(dir)) {
       s.create("p");
       s.fork("p", "c", false).orElseThrow();
-      // fork record, config, alternates, refs, HEAD, packed-refs
+      s.fork("p", "d", false).orElseThrow();
+      settle(s.open("d").orElseThrow());
+      // fork record, config, alternates, refs, HEAD, packed-refs (the refs are named by c's
+      // journal record; the others are linked by d); c's view
       assertThat(entries(dir.resolve("shared"))).hasSize(6);
+      assertThat(entries(dir.resolve("views"))).hasSize(1);
       assertThat(s.delete("c")).isEqualTo(dev.artifacts.spi.DeleteResult.DELETED);
+      assertThat(s.delete("d")).isEqualTo(dev.artifacts.spi.DeleteResult.DELETED);
     }
     try (FileSystemStorage s = TestSupport.open(dir)) {
       assertThat(entries(dir.resolve("shared"))).isEmpty();
+      assertThat(entries(dir.resolve("views"))).isEmpty();
       s.fork("p", "c", false).orElseThrow(); // and they come back when needed
-      assertThat(entries(dir.resolve("shared"))).hasSize(6);
+      assertThat(entries(dir.resolve("shared"))).hasSize(1);
+      assertThat(entries(dir.resolve("views"))).hasSize(1);
     }
   }
 
@@ -322,7 +342,7 @@ class ForkTest {
     Path fork;
     try (FileSystemStorage s = TestSupport.open(dir)) {
       s.create("p");
-      s.fork("p", "c", false);
+      settle(s.fork("p", "c", false).orElseThrow());
       fork = s.repositoryDirectory("c");
     }
     assertThat(fork.resolve("artifacts/packs")).doesNotExist();
@@ -340,12 +360,12 @@ class ForkTest {
     Path fork;
     try (FileSystemStorage s = TestSupport.open(dir)) {
       parentWithPackAndRefs(s, "p");
-      s.fork("p", "c", false);
+      settle(s.fork("p", "c", false).orElseThrow());
       fork = s.repositoryDirectory("c");
     }
-    // none of these is fsynced at fork time: after a crash they may be missing, or empty where
-    // a private copy was written (linked ones are shared with the parent: replace, never write
-    // through them)
+    // derived files of a fork with a directory of its own, missing or empty (a private copy
+    // written without fsync where links fail) after a crash: they are rebuilt on load (linked
+    // ones are shared: replace, never write through them)
     Files.delete(fork.resolve("HEAD"));
     Files.write(fork.resolve("HEAD"), new byte[0]);
     Files.delete(fork.resolve("packed-refs"));

@@ -167,6 +167,13 @@ public final class ForkJournal implements AutoCloseable {
     return Set.copyOf(deletedAtOpen);
   }
 
+  /** @return the record of {@code childId} if it is an unsettled fork, else null */
+  public Entry unsettled(String childId) {
+    synchronized (lock) {
+      return states.get(childId) == State.PENDING ? entries.get(childId) : null;
+    }
+  }
+
   /** @return whether {@code childId} has a record a crash recovery would act on */
   public boolean hasRecord(String childId) {
     synchronized (lock) {

@@ -41,6 +41,8 @@ public record FsOptions(Duration retiredGrace, FaultInjector faults) {
     String COMMIT_BEFORE_MANIFEST_RENAME = "commit.beforeManifestRename";
     String REFS_BEFORE_RENAME = "refs.beforeRename";
     String TOKENS_BEFORE_APPEND = "tokens.beforeAppend";
+    /** Before a fork's symbolic link is made; a {@link java.nio.file.FileSystemException} means "cannot link". */
+    String BEFORE_SYMLINK = "symlink";
     /** Before a hard link is made; a {@link java.nio.file.FileSystemException} means "cannot link". */
     String BEFORE_LINK = "link";
 

@@ -68,13 +68,10 @@ public final class FsRepository implements RepositoryStore {
 
   /**
    * Loads the repository at {@code dir}. Must only be called when nothing else of this process
-   * uses the directory (first open after start or after create).
-   *
-   * @param settler for a fork that is not settled yet (see {@link ForkJournal}), what settles it
-   *     before its first write; null otherwise
+   * uses the directory (first open after start or after create). Not for a fork that is not
+   * settled yet (see {@link ForkJournal}): its entry is a link to a shared view.
    */
-  public static FsRepository load(
-      String id, Path dir, Lifecycle lifecycle, FsOptions options, Settler settler) {
+  public static FsRepository load(String id, Path dir, Lifecycle lifecycle, FsOptions options) {
     RepoLayout layout = new RepoLayout(dir);
     try {
       ForkRecord fork = readForkRecord(id, layout);
@@ -109,7 +106,7 @@ public final class FsRepository implements RepositoryStore {
       cleanUp(id, layout, packs);
       syncDerived(layout, fork);
       FsRepository repo =
-          new FsRepository(id, fork, layout, lifecycle, options, packs, refValues, settler);
+          new FsRepository(id, fork, layout, lifecycle, options, packs, refValues, null);
       repo.refs.syncMirrors(refValues, true);
       return repo;
     } catch (IOException e) {
@@ -118,10 +115,11 @@ public final class FsRepository implements RepositoryStore {
   }
 
   /**
-   * Wraps a fork just built by {@link RepoLayout#initializeFork} and published, without reading
-   * it back.
+   * Wraps a fork whose refs are known without reading its directory: one just made, or one not
+   * settled yet, whose entry in {@code repos/} is a link to a shared view.
    *
-   * @param settler what makes its directory durable before its first write
+   * @param settler what gives it a durable directory of its own before its first write; null
+   *     when it has one
    */
   public static FsRepository ofNewFork(
       String id,

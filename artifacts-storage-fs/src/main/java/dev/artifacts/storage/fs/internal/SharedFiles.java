@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -58,12 +59,16 @@ public final class SharedFiles {
   }
 
   /**
-   * Deletes the shared files no repository links any more (link count 1). Only safe while nothing
-   * links or reads shared files: at open, after every fork the fork journal names is whole again.
+   * Deletes the shared files no repository links any more (link count 1) except {@code keep} (the
+   * refs files the fork journal names). Only safe while nothing links or reads shared files: at
+   * open, after the fork journal's recovery.
    */
-  public void removeUnlinked() throws IOException {
+  public void removeUnlinked(Set<String> keep) throws IOException {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path p : entries) {
+        if (keep.contains(p.getFileName().toString())) {
+          continue;
+        }
         Integer links = linkCount(p);
         if (links != null && links <= 1) {
           FsFiles.deleteQuietly(p);
