@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -80,16 +81,18 @@ import org.slf4j.LoggerFactory;
  * lives until its last descriptor closes. On Windows deletion of an open file fails and is
  * retried at a later commit.
  *
- * <p><b>Forks.</b> A fork is a repository directory with no packs whose refs file, git mirrors
- * ({@code HEAD}, {@code packed-refs}), {@code config}, record of its parent and read-only flag
- * ({@code artifacts/fork}) and, for stock git, {@code objects/info/alternates} naming the parent's
- * {@code objects} directory by absolute path are hard links to files under {@code shared/} (a file
- * is replaced by rename, never rewritten in place, so a write to either side unshares it). It adds
- * five directories, no file content and one record of the fork journal ({@code forks/journal}),
- * whatever the parent's size or number of refs. The record, made durable by an {@code fdatasync}
- * shared with concurrent forks, is what makes a fork durable: its directory is written without
- * fsync, rebuilt from the record on open if a crash damaged it, and fsynced ("settled") before the
- * fork's first write. A repository with forks cannot be deleted ({@link
+ * <p><b>Forks.</b> A fork is made durable by one record of the fork journal ({@code
+ * forks/journal}: child, parent, read-only flag, the shared file with the refs it starts with),
+ * acknowledged by an {@code fdatasync} shared with concurrent forks. Until its first write its
+ * entry {@code repos/<id>} is a symbolic link (made without fsync, re-made from the record on
+ * open if a crash lost it) to a read-only view {@code views/<hash>/} that stock git reads ({@code
+ * HEAD}, {@code packed-refs}, {@code config}, {@code refs/}, {@code objects/info/alternates}
+ * naming the parent's {@code objects} by absolute path) and that every fork made of the same
+ * parent while its refs did not change shares. So a fork adds one link and one journal record,
+ * whatever the parent's size or number of refs. Before its first write it is settled: it gets a
+ * directory of its own whose files are hard links to files under {@code shared/} (a file is
+ * replaced by rename, never rewritten in place, so a write to either side unshares it), fsynced
+ * and renamed over the link. A repository with forks cannot be deleted ({@link
  * DeleteResult#HAS_FORKS}); fork and delete of the same repository are serialized.
  *
  * <p>Thread-safe. Repository stores are cached: {@link #open} returns the same instance until
@@ -235,6 +238,7 @@ public final class FileSystemStorage implements Storage {
         changed = true;
       }
     }
+    Map<String, FsRefStore.ForkImage> images = new HashMap<>(); // by shared refs file
     for (ForkJournal.Entry fork : forkJournal.unsettled()) {
       Path dir = reposDir.resolve(fork.childId());
       if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -246,7 +250,12 @@ public final class FileSystemStorage implements Storage {
         }
         continue;
       }
-      Path target = views.ensure(reposDir.resolve(fork.parentId()), imageOf(fork));
+      FsRefStore.ForkImage image = images.get(fork.refsFile());
+      if (image == null) {
+        image = imageOf(fork);
+        images.put(fork.refsFile(), image);
+      }
+      Path target = views.ensure(reposDir.resolve(fork.parentId()), image);
       if (Files.isSymbolicLink(dir) && Files.readSymbolicLink(dir).equals(target)) {
         continue;
       }
@@ -300,12 +309,15 @@ public final class FileSystemStorage implements Storage {
    */
   private void settle(FsRepository fork) throws IOException {
     Path dir = fork.layout().dir;
-    if (Files.isSymbolicLink(dir)) {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      // a link to its view, or nothing if an earlier settle failed between removing the link and
+      // the rename
       Path stage = tmpDir.resolve(fork.id() + "-" + FsFiles.randomSuffix());
       try {
         buildForkDirectory(
             stage, fork.parentId().orElseThrow(), fork.readOnly(), fork.refs().forkImage());
-        Files.delete(dir);
+        Files.deleteIfExists(dir);
+        options.faults().at(FsOptions.FaultInjector.SETTLE_BEFORE_RENAME);
         Files.move(stage, dir, StandardCopyOption.ATOMIC_MOVE);
       } finally {
         FsFiles.deleteRecursivelyQuietly(stage);
@@ -438,12 +450,12 @@ public final class FileSystemStorage implements Storage {
   /**
    * {@inheritDoc}
    *
-   * <p>The fork is built in {@code tmp/} from hard links to {@code shared/} files (the parent's
-   * refs snapshot and its git mirrors, the fork record, {@code config} and {@code
-   * objects/info/alternates}), its record is appended to the fork journal and made durable (the
-   * commit point, one {@code fdatasync} shared with concurrent forks), and the directory is renamed
-   * into {@code repos/} without fsync (see the module README). Forks of the same parent run
-   * concurrently; a {@link #delete} of the parent waits for them.
+   * <p>The parent's refs snapshot is stored as a shared file and its view made (both once per
+   * snapshot), the fork's record is appended to the fork journal and made durable (the commit
+   * point, one {@code fdatasync} shared with concurrent forks), and {@code repos/<childId>} is
+   * made a symbolic link to the view, without fsync (see the module README). Where symbolic links
+   * cannot be made the fork gets a durable directory of its own at once. Forks of the same parent
+   * run concurrently; a {@link #delete} of the parent waits for them.
    */
   @Override
   public Optional<RepositoryStore> fork(String parentId, String childId, boolean readOnly) {

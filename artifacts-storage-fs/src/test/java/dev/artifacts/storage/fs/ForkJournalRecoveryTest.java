@@ -167,6 +167,44 @@ class ForkJournalRecoveryTest {
   }
 
   @Test
+  void aSettleThatFailedBetweenRemovingTheLinkAndTheRenameIsRedoneByTheNextWrite()
+      throws IOException {
+    java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean(true);
+    FsOptions.FaultInjector failOnce =
+        point -> {
+          if (point.equals(FsOptions.FaultInjector.SETTLE_BEFORE_RENAME) && fail.getAndSet(false)) {
+            throw new IOException("injected");
+          }
+        };
+    try (FileSystemStorage s = TestSupport.open(dir, Duration.ofMinutes(1), failOnce)) {
+      parent(s, "p");
+      RepositoryStore c = s.fork("p", "c", false).orElseThrow();
+      List<RefChange> change =
+          List.of(RefChange.update("refs/heads/main", RefValue.of(C1), RefValue.of(C2)));
+      assertThatThrownBy(() -> c.refs().apply(change))
+          .isInstanceOf(StorageException.class)
+          .hasMessageContaining("durable");
+      // nothing changed, and the entry is gone until the next write or open
+      assertThat(c.refs().get("refs/heads/main")).contains(RefValue.of(C1));
+      assertThat(Files.exists(s.repositoryDirectory("c"), java.nio.file.LinkOption.NOFOLLOW_LINKS))
+          .isFalse();
+      assertThat(c.refs().apply(change)).isEqualTo(RefBatchResult.APPLIED);
+      assertThat(Files.isDirectory(s.repositoryDirectory("c"), java.nio.file.LinkOption.NOFOLLOW_LINKS))
+          .isTrue();
+      assertThat(entries(dir.resolve("tmp"))).isEmpty();
+    }
+    try (FileSystemStorage s = TestSupport.open(dir)) {
+      assertThat(s.open("c").orElseThrow().refs().get("refs/heads/main")).contains(RefValue.of(C2));
+    }
+  }
+
+  private static List<String> entries(Path p) throws IOException {
+    try (Stream<Path> s = Files.list(p)) {
+      return s.map(x -> x.getFileName().toString()).toList();
+    }
+  }
+
+  @Test
   void aDeletionACrashInterruptedAfterItsRecordIsFinishedOnOpen() throws IOException {
     Path saved = dir.resolve("saved-d");
     Path view;

@@ -15,11 +15,12 @@ import java.util.regex.Pattern;
 
 /**
  * What makes a new fork durable: one record in an append-only journal ({@code forks/journal}, a
- * {@link RecordLog}) with a shared {@code fdatasync}, instead of fsyncs of the fork's own
- * directories. Until a fork is <em>settled</em> its directory is a cache of its record: written
- * without fsync, checked when the storage is opened and rebuilt from the record if a crash
- * damaged it. A fork is settled (its directories fsynced) before its first write, because from
- * then on its directory holds state the record does not.
+ * {@link RecordLog}) with a shared {@code fdatasync}, instead of a directory tree of its own with
+ * fsyncs. Until a fork is <em>settled</em> its entry in {@code repos/} is a symbolic link, made
+ * without fsync, to a shared read-only view ({@link ForkViews}): a cache of the record, checked
+ * when the storage is opened and made again if a crash lost it. A fork is settled (given a
+ * durable directory of its own) before its first write, because from then on it holds state the
+ * record does not.
  *
  * <pre>
  * artifacts-forks v1

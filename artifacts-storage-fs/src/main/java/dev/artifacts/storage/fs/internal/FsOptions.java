@@ -37,6 +37,8 @@ public record FsOptions(Duration retiredGrace, FaultInjector faults) {
     /** Point names used by the backend. */
     String CREATE_BEFORE_RENAME = "create.beforeRename";
     String FORK_BEFORE_RENAME = "fork.beforeRename";
+    /** Settling a fork, after its link was removed and before its own directory is renamed in. */
+    String SETTLE_BEFORE_RENAME = "settle.beforeRename";
     String COMMIT_AFTER_PACK_RENAME = "commit.afterPackRename";
     String COMMIT_BEFORE_MANIFEST_RENAME = "commit.beforeManifestRename";
     String REFS_BEFORE_RENAME = "refs.beforeRename";

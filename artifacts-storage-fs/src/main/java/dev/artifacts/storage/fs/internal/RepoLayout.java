@@ -96,15 +96,16 @@ public final class RepoLayout {
   }
 
   /**
-   * Builds a fork at {@link #dir} (which must not exist) so that renaming the directory into place
-   * publishes it. No file is created: {@code artifacts/refs}, {@code artifacts/fork}, {@code
-   * config}, {@code HEAD}, {@code packed-refs} and {@code objects/info/alternates} are hard links
-   * to {@link SharedFiles} (every fork of one parent has the same record and alternates, and forks
-   * made while the parent's refs did not change the same refs and mirrors), so a fork adds only its
-   * five directories to the disk. Nothing is fsynced here: the fork journal record makes the fork
-   * durable, and the directory is settled (fsynced) before the fork's first write. Where links
-   * cannot be made, private copies are written. {@code artifacts/packs}, {@code
-   * artifacts/incoming/} and {@code objects/pack/} are created by the first write.
+   * Builds a fork's own directory at {@link #dir} (which must not exist) so that renaming it into
+   * place publishes it: when the fork is settled, before its first write (until then its entry is
+   * a link to a {@link ForkViews view}). No file is created: {@code artifacts/refs}, {@code
+   * artifacts/fork}, {@code config}, {@code HEAD}, {@code packed-refs} and {@code
+   * objects/info/alternates} are hard links to {@link SharedFiles} (every fork of one parent has
+   * the same record and alternates, and forks made while the parent's refs did not change the same
+   * refs and mirrors), so the directory adds only five directories to the disk. Nothing is fsynced
+   * here ({@link #settleFork} does). Where links cannot be made, private copies are written.
+   * {@code artifacts/packs}, {@code artifacts/incoming/} and {@code objects/pack/} are created by
+   * the first write.
    *
    * @param parentDir the parent's final directory (in {@code repos/}), for the alternates file
    * @param image the refs the fork starts with
@@ -135,9 +136,9 @@ public final class RepoLayout {
   }
 
   /**
-   * Makes a fork built by {@link #initializeFork} and renamed into place durable on its own: its
-   * authoritative files (private copies were not fsynced), {@code artifacts/} and its directory.
-   * The caller fsyncs {@code repos/}.
+   * Makes a fork directory built by {@link #initializeFork} durable on its own: its authoritative
+   * files (private copies were not fsynced), {@code artifacts/} and the directory itself. The
+   * caller renames it into place and fsyncs {@code repos/}.
    */
   public void settleFork() throws IOException {
     FsFiles.fsyncFile(refsFile);
