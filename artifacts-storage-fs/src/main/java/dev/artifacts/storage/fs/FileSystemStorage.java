@@ -399,7 +399,8 @@ public final class FileSystemStorage implements Storage {
 
   /**
    * @return the directory that holds (or would hold) repository {@code id}; a bare git repository
-   *     readable by stock git while the repository exists
+   *     readable by stock git while the repository exists (for a fork not written to yet, a
+   *     symbolic link to a read-only view it shares with other forks of its parent)
    * @throws IllegalArgumentException for an invalid id
    */
   public Path repositoryDirectory(String id) {
