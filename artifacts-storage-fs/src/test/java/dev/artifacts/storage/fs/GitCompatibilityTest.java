@@ -212,6 +212,8 @@ class GitCompatibilityTest {
       Path pDir = s.repositoryDirectory("p");
       Path cDir = s.repositoryDirectory("c");
       Path gcDir = s.repositoryDirectory("gc");
+      assertThat(Files.isSymbolicLink(cDir)).isTrue(); // never written: a link to its view
+      assertThat(Files.isSymbolicLink(gcDir)).isFalse();
       // alternates name the parent's objects directory by absolute path
       for (String[] fp : new String[][] {{"c", "p"}, {"gc", "c"}}) {
         String alt =
