@@ -247,6 +247,36 @@ class ForkTest {
   }
 
   @Test
+  void whereSymbolicLinksCannotBeMadeEveryForkGetsItsDurableDirectoryAtOnce() throws IOException {
+    java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+    FsOptions.FaultInjector noSymlinks =
+        point -> {
+          if (point.equals(FsOptions.FaultInjector.BEFORE_SYMLINK)) {
+            attempts.incrementAndGet();
+            throw new java.nio.file.FileSystemException("injected: no symbolic links here");
+          }
+        };
+    try (FileSystemStorage s = TestSupport.open(dir, Duration.ofMinutes(1), noSymlinks)) {
+      parentWithPackAndRefs(s, "p");
+      s.fork("p", "c1", true).orElseThrow();
+      s.fork("p", "c2", false).orElseThrow();
+      assertThat(attempts.get()).isEqualTo(1); // later forks stop trying
+      for (String id : List.of("c1", "c2")) {
+        Path c = s.repositoryDirectory(id);
+        assertThat(Files.isDirectory(c, NOFOLLOW_LINKS)).as(id).isTrue();
+        assertThat(c.resolve("artifacts/fork")).exists();
+        assertThat(Files.readString(dir.resolve("forks/journal"))).contains("S\t" + id + "\t");
+      }
+    }
+    try (FileSystemStorage s = TestSupport.open(dir)) {
+      RepositoryStore c1 = s.open("c1").orElseThrow();
+      assertThat(c1.readOnly()).isTrue();
+      assertThat(c1.refs().get("refs/tags/v1")).contains(RefValue.peeled(T1, C1));
+      assertThat(s.forks("p")).containsExactly("c1", "c2");
+    }
+  }
+
+  @Test
   void aFileAtItsLinkLimitIsReplacedByAFreshCopyThatForksLinkTo() throws IOException {
     // every first link attempt fails as at ext4's 65,000-link limit; the retry after the fresh
     // copy succeeds
