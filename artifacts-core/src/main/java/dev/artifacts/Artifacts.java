@@ -76,9 +76,16 @@ public final class Artifacts implements AutoCloseable {
                 b.maxEventStreams),
             java.time.Clock.systemUTC());
     EngineRepository.RefsChangedListener listener =
-        (repo, changes) -> {
-          maintenance.refsChanged(repo);
-          events.refsChanged(repo.store().id(), changes);
+        new EngineRepository.RefsChangedListener() {
+          @Override
+          public void refsChanged(EngineRepository repo, List<RefChange> changes) {
+            events.refsChanged(repo.store().id(), changes);
+          }
+
+          @Override
+          public void afterRefsChanged(EngineRepository repo) {
+            maintenance.refsChanged(repo);
+          }
         };
     this.repositories =
         Caffeine.newBuilder()

@@ -29,9 +29,18 @@ public final class EngineRepository extends DfsRepository {
   private final Object refWriteLock = new Object();
 
   /** Told after every applied ref change, whatever path caused it (push, API, rename). */
-  @FunctionalInterface
   public interface RefsChangedListener {
+    /**
+     * Called while the repository's ref write lock is held, so that calls for one repository come
+     * in write order; must be quick, since the next ref write of the repository waits for it.
+     */
     void refsChanged(EngineRepository repository, List<RefChange> changes);
+
+    /**
+     * Called after {@link #refsChanged} once the lock is released, for work that needs no
+     * ordering and may take longer (for example inspecting packs); calls may overlap.
+     */
+    default void afterRefsChanged(EngineRepository repository) {}
   }
 
   private EngineRepository(
@@ -98,6 +107,16 @@ public final class EngineRepository extends DfsRepository {
     if (listener != null) {
       try {
         listener.refsChanged(this, changes);
+      } catch (RuntimeException e) {
+        LOG.warn("ref change listener failed for {}", store.id(), e);
+      }
+    }
+  }
+
+  void afterRefsChanged() {
+    if (listener != null) {
+      try {
+        listener.afterRefsChanged(this);
       } catch (RuntimeException e) {
         LOG.warn("ref change listener failed for {}", store.id(), e);
       }

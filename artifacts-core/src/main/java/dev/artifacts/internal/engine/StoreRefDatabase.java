@@ -197,9 +197,9 @@ final class StoreRefDatabase extends RefDatabase {
     if (repository.store().readOnly()) {
       throw new IOException("repository " + repository.store().id() + " is read-only");
     }
+    RefBatchResult result;
     // Listeners learn of changes in the order they were written (the event stream relies on it).
     synchronized (repository.refWriteLock()) {
-      RefBatchResult result;
       try {
         result = store.apply(changes);
       } catch (StorageException e) {
@@ -208,8 +208,11 @@ final class StoreRefDatabase extends RefDatabase {
       if (result.applied()) {
         repository.refsChanged(changes);
       }
-      return result;
     }
+    if (result.applied()) {
+      repository.afterRefsChanged();
+    }
+    return result;
   }
 
   private Ref toRef(String name, RefValue value, int depth) throws IOException {
